@@ -1,0 +1,48 @@
+# make run   : set up the environment and train on the embedded default data
+# make test  : set up the environment, lint, and run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE := data/mnist5k
+RUNS := data/runs
+export PYSPARK_PYTHON := $(abspath $(BIN)/python)
+export PYSPARK_DRIVER_PYTHON := $(abspath $(BIN)/python)
+export SPARK_LOCAL_IP ?= 127.0.0.1
+SPARK_SUBMIT := $(BIN)/spark-submit --properties-file conf/spark-local.conf
+
+.PHONY: run test lint format check-java venv sample clean
+
+run: venv check-java sample
+	$(SPARK_SUBMIT) jobs/train.py --config conf/default.yaml --input $(SAMPLE) --output $(RUNS)
+
+test: venv check-java lint
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-java:
+	@scripts/check-java.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+sample: venv $(SAMPLE)/train-labels-idx1-ubyte.gz
+
+$(SAMPLE)/train-labels-idx1-ubyte.gz:
+	$(BIN)/python -m mnist_lr.sample $(SAMPLE)
+
+clean:
+	rm -rf $(VENV) data dist

@@ -1,0 +1,172 @@
+"""Train the MNIST two-digit logistic regression and publish the run.
+
+spark-submit jobs/train.py --config conf/default.yaml --input PATH --output DIR
+"""
+
+import argparse
+import re
+import sys
+from datetime import datetime, timezone
+
+from mnist_lr.cli import add_input_arguments, add_verbose_argument, run
+from mnist_lr.config import load_config, parse_digits
+from mnist_lr.errors import ConfigError
+from mnist_lr.evaluate import area_metrics, coefficient_frame, confusion, summary_metrics
+from mnist_lr.manifest import build_manifest, utc_now
+from mnist_lr.publish import RunPublisher
+from mnist_lr.readers import read_digits
+from mnist_lr.session import build_session
+from mnist_lr.storage import Storage
+from mnist_lr.timing import PhaseTimer
+from mnist_lr.training import (
+    digit_counts,
+    fit_model,
+    predict,
+    require_both_digits,
+    training_frame,
+)
+
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="spark-submit jobs/train.py",
+        description="Fit MLlib LogisticRegression on two MNIST digits and publish the run "
+        "(model, metrics, confusion, coefficients, predictions, manifest.json).",
+    )
+    p.add_argument(
+        "--config",
+        default="conf/default.yaml",
+        metavar="YAML",
+        help="job parameters (default: %(default)s)",
+    )
+    add_input_arguments(p)
+    p.add_argument(
+        "--test-input",
+        metavar="PATH",
+        help="separate test set in any input format (default: the input's own "
+        "t10k/test files, else a hash split of image_id)",
+    )
+    p.add_argument(
+        "--output",
+        required=True,
+        metavar="DIR",
+        help="root directory of published runs; the run goes to DIR/RUN_ID",
+    )
+    p.add_argument(
+        "--run-id",
+        metavar="ID",
+        help="name of the run directory (default: UTC time, e.g. 20261127T101500Z)",
+    )
+    p.add_argument(
+        "--digits",
+        metavar="NEG,POS",
+        help="the two digits, negative then positive (default from config: 3,7)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override a config key, e.g. logistic_regression.reg_param=0.1 (repeatable)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an already published run with the same id"
+    )
+    add_verbose_argument(p)
+    return p
+
+
+def main(args: argparse.Namespace) -> int:
+    started_at = utc_now()
+    overrides = list(args.set)
+    if args.digits:
+        negative, positive = parse_digits(args.digits)
+        overrides += [f"digits.negative={negative}", f"digits.positive={positive}"]
+    config = load_config(args.config, overrides)
+    run_id = args.run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    if not RUN_ID.match(run_id):
+        raise ConfigError(f"--run-id {run_id}: use letters, digits, '.', '_' and '-' only")
+    negative, positive = config["digits"]["negative"], config["digits"]["positive"]
+
+    timer = PhaseTimer()
+    with timer.phase("session"):
+        spark = build_session(f"mnist-lr-train-{run_id}", args.verbose)
+    publisher = RunPublisher(Storage(spark), args.output, run_id, args.overwrite)
+    try:
+        with timer.phase("read") as facts:
+            inputs = read_digits(spark, args.input, args.format, args.test_input)
+            facts["files"] = len(inputs.train.files) + len(inputs.test.files if inputs.test else [])
+        with timer.phase("prepare") as facts:
+            partitions = config["input"]["partitions"] or spark.sparkContext.defaultParallelism
+            frame = training_frame(inputs, config, partitions).cache()
+            counts = digit_counts(frame)
+            require_both_digits(counts, negative, positive)
+            facts.update({f"{s}_{d}": n for (s, d), n in sorted(counts.items())})
+        with timer.phase("fit") as facts:
+            model = fit_model(frame, config, inputs.train.height * inputs.train.width)
+            lr_model = model.stages[2]
+            facts["iterations"] = lr_model.summary.totalIterations
+        with timer.phase("evaluate") as facts:
+            predictions_path = publisher.write_parquet(predict(model, frame), "predictions")
+            frame.unpersist()
+            predictions = spark.read.parquet(predictions_path)
+            iterations = spark.createDataFrame(
+                [("train", "iterations", float(lr_model.summary.totalIterations))],
+                "split string, metric string, value double",
+            )
+            metrics = (
+                summary_metrics(predictions, positive)
+                .unionByName(area_metrics(predictions, positive))
+                .unionByName(iterations)
+            )
+            publisher.write_parquet(metrics.coalesce(1), "metrics")
+            publisher.write_parquet(
+                confusion(predictions, negative, positive).coalesce(1), "confusion"
+            )
+            publisher.write_parquet(
+                coefficient_frame(
+                    spark, lr_model.coefficients.toArray().tolist(), inputs.train.width
+                ),
+                "coefficients",
+            )
+            metric_rows = [
+                row.asDict() for row in spark.read.parquet(publisher.staged("metrics")).collect()
+            ]
+            facts["test_accuracy"] = next(
+                round(m["value"], 4)
+                for m in metric_rows
+                if (m["split"], m["metric"]) == ("test", "accuracy")
+            )
+        with timer.phase("publish"):
+            model.save(publisher.staged("model"))
+            manifest = build_manifest(
+                run_id=run_id,
+                started_at=started_at,
+                config=config,
+                inputs=inputs,
+                digit_counts=counts,
+                metrics=metric_rows,
+                intercept=float(lr_model.intercept),
+                phase_seconds=timer.seconds,
+                spark_master=spark.sparkContext.master,
+            )
+            run_path = publisher.publish(manifest)
+    except BaseException:
+        publisher.discard()
+        raise
+    headline = manifest["headline_metrics"]
+    print(f"published run {run_id} to {run_path}")
+    print(
+        "test "
+        + " ".join(
+            f"{name}={headline[name]:.4f}"
+            for name in ("accuracy", "precision", "recall", "f1", "areaUnderROC", "logLoss")
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(main, parser()))

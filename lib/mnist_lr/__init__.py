@@ -1,0 +1,1 @@
+"""MNIST two-digit logistic regression on Spark MLlib: readers, pipeline, published runs."""

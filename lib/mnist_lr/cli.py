@@ -1,0 +1,94 @@
+"""What every job's entry point shares: common options, logging, and one-line errors."""
+
+import argparse
+import logging
+import re
+import sys
+from collections.abc import Callable, Sequence
+
+from mnist_lr.errors import DataError, InputError, MnistLrError
+
+log = logging.getLogger("mnist_lr")
+
+EXIT_USER_ERROR = 2
+EXIT_UNEXPECTED = 1
+_WORKER_ERROR = re.compile(r"mnist_lr\.errors\.(\w+): (.+)")
+_RAISED_IN_SQL = re.compile(r"\[USER_RAISED_EXCEPTION\] (.+?)(?: SQLSTATE: \w+)?$", re.MULTILINE)
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--input",
+        required=True,
+        metavar="PATH",
+        help="MNIST input on any Hadoop-compatible path: a directory or file of IDX "
+        "(*-images-idx3-ubyte[.gz] with *-labels-idx1-ubyte[.gz]), CSV (label then pixels, "
+        "header optional) or canonical Parquet written by jobs/ingest.py",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["idx", "csv", "parquet"],
+        help="force the input format instead of detecting it from the file names",
+    )
+
+
+def add_verbose_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="log Spark at INFO and the job at DEBUG; print stack traces with errors",
+    )
+
+
+def configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+        force=True,
+    )
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+def run(
+    main: Callable[[argparse.Namespace], int],
+    parser: argparse.ArgumentParser,
+    argv: Sequence[str] | None = None,
+) -> int:
+    """Parses arguments and runs ``main``; reports any failure as one line plus a hint.
+
+    Returns:
+        The exit code: 0 on success, 2 for errors the user can fix, 1 for unexpected ones.
+    """
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose)
+    try:
+        return main(args)
+    except Exception as error:  # noqa: BLE001 - the entry point reports every failure
+        user_error = as_user_error(error)
+        if args.verbose:
+            log.exception("failed")
+        if user_error is None:
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            print(f"error: unexpected {type(error).__name__}: {first_line}", file=sys.stderr)
+            print("hint: run with --verbose for the full stack trace", file=sys.stderr)
+            return EXIT_UNEXPECTED
+        print(f"error: {user_error}", file=sys.stderr)
+        print(f"hint: {user_error.hint}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def as_user_error(error: Exception) -> MnistLrError | None:
+    """The project error behind ``error``, also when it was raised on an executor."""
+    if isinstance(error, MnistLrError):
+        return error
+    text = str(error)
+    match = _WORKER_ERROR.search(text)
+    if match:
+        kinds = {cls.__name__: cls for cls in (InputError, DataError, MnistLrError)}
+        return kinds.get(match[1], MnistLrError)(match[2].strip())
+    match = _RAISED_IN_SQL.search(text)
+    if match:
+        return InputError(match[1].strip())
+    return None

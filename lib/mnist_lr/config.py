@@ -1,0 +1,150 @@
+"""Job parameters: loaded from YAML, overridden from the CLI, validated before Spark starts."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mnist_lr.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: its type, the check its value must pass, and what it means."""
+
+    type: type | tuple[type, ...]
+    check: Callable[[Any], bool]
+    rule: str
+    meaning: str
+
+
+def _any(_: Any) -> bool:
+    return True
+
+
+def _digit(value: int) -> bool:
+    return 0 <= value <= 9
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "digits": {
+        "negative": Key(int, _digit, "0..9", "digit relabelled 0.0"),
+        "positive": Key(int, _digit, "0..9", "digit relabelled 1.0"),
+    },
+    "split": {
+        "test_fraction": Key(
+            float, lambda v: 0 < v < 1, "between 0 and 1", "share of hashed ids in the test split"
+        ),
+        "seed": Key(int, _any, "any integer", "seed of the id hash that decides the split"),
+    },
+    "input": {
+        "partitions": Key(
+            int,
+            lambda v: v >= 0,
+            ">= 0",
+            "partitions of the training frame; 0 = Spark's default parallelism",
+        ),
+    },
+    "logistic_regression": {
+        "reg_param": Key(
+            float, lambda v: v >= 0, ">= 0", "regularisation strength (MLlib regParam)"
+        ),
+        "elastic_net_param": Key(
+            float, lambda v: 0 <= v <= 1, "0..1", "L1 share of the penalty: 0 = L2, 1 = L1"
+        ),
+        "max_iter": Key(int, lambda v: v >= 1, ">= 1", "maximum optimiser iterations"),
+        "tol": Key(float, lambda v: v >= 0, ">= 0", "convergence tolerance"),
+        "threshold": Key(
+            float,
+            lambda v: 0 <= v <= 1,
+            "0..1",
+            "probability above which the positive digit is predicted",
+        ),
+        "standardization": Key(bool, _any, "true or false", "standardise features before fitting"),
+    },
+}
+
+Config = dict[str, dict[str, Any]]
+
+
+def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:
+    """Reads a YAML config, applies ``section.key=value`` overrides and validates the result.
+
+    Raises:
+        ConfigError: a missing or unreadable file, unknown or missing keys, wrong types,
+            values out of range.
+    """
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config file ({error.strerror})") from None
+    try:
+        config = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: expected sections of key: value pairs")
+    for override in overrides:
+        apply_override(config, override)
+    return validate(config, str(path))
+
+
+def apply_override(config: Config, override: str) -> None:
+    """Applies one ``section.key=value`` override in place; the value is parsed as YAML."""
+    name, separator, raw = override.partition("=")
+    section, dot, key = name.strip().partition(".")
+    if not separator or not dot or not section or not key:
+        raise ConfigError(f"--set {override}: expected section.key=value")
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = raw
+    section_values = config.setdefault(section, {})
+    if not isinstance(section_values, dict):
+        raise ConfigError(f"--set {override}: '{section}' is not a section")
+    section_values[key] = value
+
+
+def validate(config: Config, source: str) -> Config:
+    """Checks every section and key against SCHEMA; returns the config unchanged."""
+    for section, values in config.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"{source}: unknown section '{section}' (known: {', '.join(SCHEMA)})")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{source}: section '{section}' must hold key: value pairs")
+        for key, value in values.items():
+            spec = SCHEMA[section].get(key)
+            if spec is None:
+                raise ConfigError(
+                    f"{source}: unknown key '{section}.{key}' (known: {', '.join(SCHEMA[section])})"
+                )
+            values[key] = _checked(f"{section}.{key}", value, spec, source)
+    for section, keys in SCHEMA.items():
+        for key in keys:
+            if key not in config.get(section, {}):
+                raise ConfigError(f"{source}: missing key '{section}.{key}'")
+    digits = config["digits"]
+    if digits["negative"] == digits["positive"]:
+        raise ConfigError(f"{source}: the two digits must differ (both are {digits['positive']})")
+    return config
+
+
+def _checked(name: str, value: Any, spec: Key, source: str) -> Any:
+    if spec.type is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if (spec.type is int and isinstance(value, bool)) or not isinstance(value, spec.type):
+        expected = spec.type.__name__
+        raise ConfigError(f"{source}: {name} must be {expected}, got {value!r}")
+    if not spec.check(value):
+        raise ConfigError(f"{source}: {name} = {value!r} is out of range ({spec.rule})")
+    return value
+
+
+def parse_digits(text: str) -> tuple[int, int]:
+    """Parses ``--digits 3,7`` into (negative, positive)."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 2 or not all(part.isdigit() for part in parts):
+        raise ConfigError(f"--digits {text}: expected two digits like 3,7")
+    return int(parts[0]), int(parts[1])

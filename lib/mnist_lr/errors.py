@@ -1,0 +1,36 @@
+"""The project's own exception types: each carries a one-line message and a hint for the user."""
+
+
+class MnistLrError(Exception):
+    """Base of every error the jobs report as one line plus a hint (no stack trace)."""
+
+    hint = "run with --verbose for the full stack trace"
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+
+class InputError(MnistLrError):
+    """An input path or file cannot be read as MNIST digits."""
+
+    hint = "check the path and the format (--format idx|csv|parquet); see README 'Input formats'"
+
+
+class ConfigError(MnistLrError):
+    """A configuration file, --set override or option is invalid."""
+
+    hint = "see README 'Configuration' for every key, its type and its range"
+
+
+class DataError(MnistLrError):
+    """The data was read but cannot be used for this run (e.g. a chosen digit is absent)."""
+
+    hint = "check --digits against the labels present in the input"
+
+
+class OutputError(MnistLrError):
+    """The run cannot be published where asked."""
+
+    hint = "choose another --run-id, pass --overwrite, or check the output path"

@@ -1,0 +1,442 @@
+"""Readers that turn MNIST files (IDX, CSV, canonical Parquet) into the canonical dataset.
+
+Pixel data is parsed on the executors: Spark's ``binaryFile`` source reads each file from any
+Hadoop-compatible path and a vectorised Arrow function decodes it. The driver reads only
+directory listings and file headers, to detect the format, pair files and check image sizes.
+"""
+
+import io
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from pyspark.sql import DataFrame, SparkSession
+
+from mnist_lr import idx
+from mnist_lr.dataset import CANONICAL_SCHEMA, image_size, with_image_size
+from mnist_lr.errors import InputError
+from mnist_lr.storage import FileInfo, Storage
+
+FORMATS = ("idx", "csv", "parquet")
+IDX_NAME = re.compile(r"^(?P<prefix>.+)[-.](?P<kind>images|labels)[-.]idx[13]-ubyte(\.gz)?$")
+CSV_NAME = re.compile(r"\.csv(\.gz)?$")
+TEST_PREFIXES = ("t10k", "test")
+HEADER_BYTES = 4096
+ROWS_PER_BATCH = 2048
+ARROW_SCHEMA = pa.schema(
+    [
+        pa.field("image_id", pa.string(), nullable=False),
+        pa.field("label", pa.int32()),
+        pa.field("pixels", pa.list_(pa.int32()), nullable=False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One input file, as recorded in the run manifest."""
+
+    path: str
+    bytes: int
+    format: str
+
+
+@dataclass
+class Dataset:
+    """A canonical digit DataFrame with the size of its images and the files it came from."""
+
+    frame: DataFrame
+    height: int
+    width: int
+    files: list[SourceFile]
+
+
+@dataclass
+class DigitInputs:
+    """The training data, and the separate test set when the input provides one."""
+
+    train: Dataset
+    test: Dataset | None
+
+
+def read_digits(
+    spark: SparkSession,
+    path: str,
+    format: str | None = None,
+    test_path: str | None = None,
+    require_labels: bool = True,
+) -> DigitInputs:
+    """Reads ``path`` (and ``test_path``) into canonical datasets.
+
+    A directory that holds both a ``train`` and a ``t10k``/``test`` IDX pair, or ``train/`` and
+    ``test/`` subdirectories, provides its own test set; ``test_path`` replaces it.
+
+    Args:
+        spark: the session.
+        path: a file or directory on any Hadoop-compatible file system.
+        format: ``idx``, ``csv`` or ``parquet``; detected from the file names when None.
+        test_path: optional separate test input, in any format.
+        require_labels: refuse unlabeled inputs (training needs labels).
+    """
+    storage = Storage(spark)
+    train_root, test_root = _split_roots(storage, path)
+    inputs = read_dataset(spark, storage, train_root, format, require_labels)
+    test_source = test_path or test_root
+    if test_source is None:
+        return inputs
+    test = read_dataset(spark, storage, test_source, format, require_labels).train
+    _require_same_size(inputs.train, test, test_source)
+    return DigitInputs(inputs.train, test)
+
+
+def _require_same_size(train: Dataset, test: Dataset, test_source: str) -> None:
+    if (test.height, test.width) != (train.height, train.width):
+        raise InputError(
+            f"{test_source}: test images are {test.height}x{test.width} "
+            f"but training images are {train.height}x{train.width}"
+        )
+
+
+def _split_roots(storage: Storage, path: str) -> tuple[str, str | None]:
+    """A directory with ``train/`` (and optionally ``test/``) subdirectories is a split root."""
+    _require_exists(storage, path)
+    if not storage.info(path).is_dir:
+        return path, None
+    subdirs = {entry.name: entry.path for entry in storage.list(path) if entry.is_dir}
+    if "train" in subdirs:
+        return subdirs["train"], subdirs.get("test")
+    return path, None
+
+
+def read_dataset(
+    spark: SparkSession,
+    storage: Storage,
+    path: str,
+    format: str | None,
+    require_labels: bool,
+) -> DigitInputs:
+    """Reads one input path; an IDX directory may yield its own test pair."""
+    _require_exists(storage, path)
+    files = _data_files(storage, path)
+    chosen = format or detect_format(files, path)
+    if chosen == "idx":
+        return _read_idx(spark, storage, files, path, require_labels)
+    if chosen == "csv":
+        return DigitInputs(_read_csv(spark, storage, files, path, require_labels), None)
+    if chosen == "parquet":
+        return DigitInputs(_read_parquet(spark, files, path, require_labels), None)
+    raise InputError(f"{path}: unknown format '{chosen}'; choose one of {', '.join(FORMATS)}")
+
+
+def _require_exists(storage: Storage, path: str) -> None:
+    if not storage.exists(path):
+        raise InputError(f"{path}: input path does not exist")
+
+
+def _data_files(storage: Storage, path: str) -> list[FileInfo]:
+    """The data files at ``path``: the file itself, or a directory's visible files."""
+    info = storage.info(path)
+    if not info.is_dir:
+        return [info]
+    files = [
+        entry
+        for entry in storage.list(path)
+        if not entry.is_dir and not entry.name.startswith(("_", "."))
+    ]
+    if not files:
+        raise InputError(f"{path}: directory holds no data files")
+    return files
+
+
+def detect_format(files: list[FileInfo], path: str) -> str:
+    """Detects the input format from file names."""
+    names = [file.name for file in files]
+    if any(IDX_NAME.match(name) for name in names):
+        return "idx"
+    if any(name.endswith(".parquet") for name in names):
+        return "parquet"
+    if any(CSV_NAME.search(name) for name in names):
+        return "csv"
+    raise InputError(
+        f"{path}: cannot tell the format from the file names ({', '.join(names[:5])}); "
+        "pass --format idx|csv|parquet"
+    )
+
+
+# --- IDX ---------------------------------------------------------------------------------------
+
+
+def _read_idx(
+    spark: SparkSession,
+    storage: Storage,
+    files: list[FileInfo],
+    path: str,
+    require_labels: bool,
+) -> DigitInputs:
+    pairs = _idx_pairs(storage, files, path, require_labels)
+    test_prefixes = [prefix for prefix in pairs if prefix in TEST_PREFIXES]
+    train_prefixes = [prefix for prefix in pairs if prefix not in TEST_PREFIXES]
+    if not train_prefixes:
+        train_prefixes, test_prefixes = test_prefixes, []
+    train = _idx_dataset(spark, storage, {p: pairs[p] for p in train_prefixes}, path)
+    if not test_prefixes:
+        return DigitInputs(train, None)
+    test = _idx_dataset(spark, storage, {p: pairs[p] for p in test_prefixes}, path)
+    _require_same_size(train, test, path)
+    return DigitInputs(train, test)
+
+
+def _idx_pairs(
+    storage: Storage, files: list[FileInfo], path: str, require_labels: bool
+) -> dict[str, tuple[FileInfo, FileInfo | None]]:
+    """Pairs every images file with the labels file of the same prefix."""
+    images: dict[str, FileInfo] = {}
+    labels: dict[str, FileInfo] = {}
+    for file in files:
+        match = IDX_NAME.match(file.name)
+        if match:
+            (images if match["kind"] == "images" else labels)[match["prefix"]] = file
+    if len(files) == 1 and not images and not labels:
+        images[files[0].name.removesuffix(".gz")] = files[0]
+    if len(files) == 1 and images:
+        prefix, images_file = next(iter(images.items()))
+        sibling = _sibling_labels(storage, images_file)
+        if sibling is not None:
+            labels[prefix] = sibling
+    if not images:
+        raise InputError(f"{path}: no IDX images file (*-images-idx3-ubyte[.gz])")
+    pairs = {}
+    for prefix, images_file in sorted(images.items()):
+        labels_file = labels.get(prefix)
+        if labels_file is None and require_labels:
+            raise InputError(
+                f"{images_file.path}: no labels file beside it ({prefix}-labels-idx1-ubyte[.gz])"
+            )
+        pairs[prefix] = (images_file, labels_file)
+    return pairs
+
+
+def _sibling_labels(storage: Storage, images: FileInfo) -> FileInfo | None:
+    """The labels file in the same directory as a given images file, if there is one."""
+    parent = images.path[: -len(images.name)]
+    base = images.name.replace("images", "labels").replace("idx3", "idx1")
+    for name in (base, base.removesuffix(".gz"), base + ".gz"):
+        if storage.exists(parent + name):
+            return storage.info(parent + name)
+    return None
+
+
+def _idx_dataset(
+    spark: SparkSession,
+    storage: Storage,
+    pairs: dict[str, tuple[FileInfo, FileInfo | None]],
+    path: str,
+) -> Dataset:
+    frames, sizes, sources = [], set(), []
+    for prefix, (images, labels) in pairs.items():
+        header = _idx_header(storage, images, idx.IMAGES_NDIM)
+        sizes.add((header.dims[1], header.dims[2]))
+        paths = [images.path]
+        if labels is not None:
+            label_header = _idx_header(storage, labels, idx.LABELS_NDIM)
+            if label_header.count != header.count:
+                raise InputError(
+                    f"{images.path}: header says {header.count} images but {labels.path} "
+                    f"says {label_header.count} labels"
+                )
+            paths.append(labels.path)
+        parse = _idx_pair_parser(prefix, images.name, labels.name if labels else None)
+        frame = spark.read.format("binaryFile").load(paths).coalesce(1)
+        frames.append(frame.mapInArrow(parse, CANONICAL_SCHEMA))
+        sources += [SourceFile(f.path, f.length, "idx") for f in (images, labels) if f]
+    if len(sizes) > 1:
+        raise InputError(f"{path}: IDX files hold images of different sizes {sorted(sizes)}")
+    height, width = sizes.pop()
+    return Dataset(with_image_size(_union(frames), height, width), height, width, sources)
+
+
+def _idx_header(storage: Storage, file: FileInfo, ndim: int) -> idx.IdxHeader:
+    head = idx.gunzip_prefix(storage.read_head(file.path, HEADER_BYTES), file.path)
+    return idx.parse_header(head, file.path, ndim)
+
+
+def _idx_pair_parser(
+    source: str, images_name: str, labels_name: str | None
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """An Arrow map function that decodes one images file (and its labels) on an executor."""
+
+    def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        contents = {}
+        for batch in batches:
+            for path, content in zip(
+                batch.column("path").to_pylist(), batch.column("content"), strict=True
+            ):
+                contents[path.rsplit("/", 1)[-1]] = content.as_py()
+        if images_name not in contents:
+            return
+        if labels_name is None:
+            data = idx.gunzip_if_compressed(contents[images_name], images_name)
+            _, pixels = idx.decode_values(data, images_name, idx.IMAGES_NDIM)
+            labels = None
+        else:
+            _, pixels, labels = idx.decode_pair(
+                contents[images_name], contents[labels_name], images_name, labels_name
+            )
+        yield from _canonical_batches(source, 0, pixels, labels)
+
+    return parse
+
+
+def _canonical_batches(
+    source: str, first_index: int, pixels: np.ndarray, labels: np.ndarray | None
+) -> Iterator[pa.RecordBatch]:
+    """Cuts decoded pixels and labels into canonical Arrow batches."""
+    item_size = pixels.shape[1]
+    for start in range(0, len(pixels), ROWS_PER_BATCH):
+        chunk = pixels[start : start + ROWS_PER_BATCH]
+        ids = [f"{source}:{first_index + i}" for i in range(start, start + len(chunk))]
+        offsets = np.arange(0, (len(chunk) + 1) * item_size, item_size, dtype=np.int32)
+        values = pa.array(chunk.astype(np.int32).ravel())
+        label_array = (
+            pa.nulls(len(chunk), pa.int32())
+            if labels is None
+            else pa.array(labels[start : start + len(chunk)].astype(np.int32))
+        )
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(ids), label_array, pa.ListArray.from_arrays(offsets, values)],
+            schema=ARROW_SCHEMA,
+        )
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def _read_csv(
+    spark: SparkSession,
+    storage: Storage,
+    files: list[FileInfo],
+    path: str,
+    require_labels: bool,
+) -> Dataset:
+    csv_files = [f for f in files if CSV_NAME.search(f.name)] or files
+    side, labelled = _csv_layout(storage, csv_files[0])
+    if require_labels and not labelled:
+        raise InputError(f"{csv_files[0].path}: no label column ({side * side} columns)")
+    parse = _csv_parser(side * side, labelled)
+    frame = spark.read.format("binaryFile").load([f.path for f in csv_files])
+    frame = frame.mapInArrow(parse, CANONICAL_SCHEMA)
+    sources = [SourceFile(f.path, f.length, "csv") for f in csv_files]
+    return Dataset(with_image_size(frame, side, side), side, side, sources)
+
+
+def _csv_layout(storage: Storage, file: FileInfo) -> tuple[int, bool]:
+    """Reads the first line: (image side, whether a label column comes first)."""
+    head = storage.read_head(file.path, HEADER_BYTES)
+    if file.name.endswith(".gz"):
+        head = idx.gunzip_prefix(head, file.path)
+    first_line = head.split(b"\n", 1)[0].strip()
+    if not first_line:
+        raise InputError(f"{file.path}: empty CSV file")
+    columns = first_line.count(b",") + 1
+    for pixels, labelled in ((columns - 1, True), (columns, False)):
+        side = math.isqrt(max(pixels, 0))
+        if side > 0 and side * side == pixels:
+            return side, labelled
+    raise InputError(
+        f"{file.path}: {columns} columns; expected a label then a square image's pixels "
+        "(785 for 28x28 MNIST)"
+    )
+
+
+def _csv_parser(
+    pixel_count: int, labelled: bool
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """An Arrow map function that parses whole CSV files on an executor."""
+
+    def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for path, content in zip(
+                batch.column("path").to_pylist(), batch.column("content"), strict=True
+            ):
+                name = path.rsplit("/", 1)[-1]
+                values = parse_csv_bytes(content.as_py(), name, pixel_count, labelled)
+                labels = values[:, 0] if labelled else None
+                pixels = values[:, 1:] if labelled else values
+                yield from _canonical_batches(CSV_NAME.sub("", name), 0, pixels, labels)
+
+    return parse
+
+
+def parse_csv_bytes(data: bytes, name: str, pixel_count: int, labelled: bool) -> np.ndarray:
+    """Parses one CSV file (label then pixels, optional header) into an int array.
+
+    Raises:
+        InputError: naming the file and the problem (columns, non-numeric or empty cells,
+            values out of range, no rows).
+    """
+    data = idx.gunzip_if_compressed(data, name)
+    columns = pixel_count + int(labelled)
+    first_line = data.split(b"\n", 1)[0]
+    has_header = not any(cell.strip().isdigit() for cell in first_line.split(b","))
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(
+                column_names=[f"c{i}" for i in range(columns)], skip_rows=int(has_header)
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f"c{i}": pa.int64() for i in range(columns)}
+            ),
+        )
+    except pa.ArrowInvalid as error:
+        raise InputError(f"{name}: {_arrow_csv_problem(error)}") from None
+    if table.num_rows == 0:
+        raise InputError(f"{name}: no data rows")
+    if any(column.null_count for column in table.columns):
+        raise InputError(f"{name}: empty cell in row {_first_null_row(table) + 1}")
+    values = np.column_stack([column.to_numpy() for column in table.columns])
+    pixels = values[:, int(labelled) :]
+    if pixels.min() < 0 or pixels.max() > 255:
+        row = int(np.argmax(((pixels < 0) | (pixels > 255)).any(axis=1)))
+        raise InputError(f"{name}: pixel value outside 0..255 in row {row + 1}")
+    if labelled and (values[:, 0].min() < 0 or values[:, 0].max() > 9):
+        row = int(np.argmax((values[:, 0] < 0) | (values[:, 0] > 9)))
+        raise InputError(f"{name}: label {values[row, 0]} outside 0..9 in row {row + 1}")
+    return values
+
+
+def _arrow_csv_problem(error: pa.ArrowInvalid) -> str:
+    message = str(error).splitlines()[0]
+    if "Expected" in message and "columns" in message:
+        return f"wrong number of columns ({message})"
+    if "conversion error" in message.lower():
+        return f"non-numeric cell ({message})"
+    return message
+
+
+def _first_null_row(table: pa.Table) -> int:
+    nulls = np.column_stack([c.is_null().to_numpy(zero_copy_only=False) for c in table.columns])
+    return int(np.argmax(nulls.any(axis=1)))
+
+
+# --- Parquet -----------------------------------------------------------------------------------
+
+
+def _read_parquet(
+    spark: SparkSession, files: list[FileInfo], path: str, require_labels: bool
+) -> Dataset:
+    frame = spark.read.parquet(path)
+    height, width = image_size(frame, path)
+    sources = [SourceFile(f.path, f.length, "parquet") for f in files]
+    return Dataset(frame.select(*CANONICAL_SCHEMA.fieldNames()), height, width, sources)
+
+
+def _union(frames: list[DataFrame]) -> DataFrame:
+    result = frames[0]
+    for frame in frames[1:]:
+        result = result.unionByName(frame)
+    return result

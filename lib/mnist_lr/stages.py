@@ -1,0 +1,137 @@
+"""The pyspark.ml stages of the model, and the Pipeline that chains them.
+
+The fitted PipelineModel takes the canonical dataset as input: pixel scaling, VectorAssembler,
+LogisticRegression, then the decoding of 0/1 back to the two digits. So
+``PipelineModel.load(path).transform(canonical_df)`` scores new specimens with no extra code.
+"""
+
+from pyspark import keyword_only
+from pyspark.ml import Pipeline, Transformer
+from pyspark.ml.classification import LogisticRegression
+from pyspark.ml.feature import VectorAssembler
+from pyspark.ml.functions import array_to_vector, vector_to_array
+from pyspark.ml.param import Param, Params, TypeConverters
+from pyspark.ml.param.shared import HasInputCol, HasOutputCol
+from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from mnist_lr.dataset import PIXELS
+
+SCALED_PIXELS = "scaled_pixels"
+FEATURES = "features"
+PREDICTION = "prediction"
+RAW_PREDICTION = "raw_prediction"
+PROBABILITY_VECTOR = "probability_vector"
+PREDICTED_DIGIT = "predicted_digit"
+PROBABILITY = "probability"
+MARGIN = "margin"
+
+
+class PixelScaler(
+    Transformer, HasInputCol, HasOutputCol, DefaultParamsReadable, DefaultParamsWritable
+):
+    """Turns an array of pixel values 0..maxValue into a vector of values 0..1.
+
+    Refuses (fails the Spark job with a clear message) arrays whose length is not the number
+    of pixels the model was trained on, so specimens of another image size are never scored.
+    """
+
+    maxValue = Param(Params._dummy(), "maxValue", "largest pixel value", TypeConverters.toFloat)
+    pixelCount = Param(
+        Params._dummy(), "pixelCount", "number of pixels per image", TypeConverters.toInt
+    )
+
+    @keyword_only
+    def __init__(
+        self,
+        inputCol: str = PIXELS,
+        outputCol: str = SCALED_PIXELS,
+        maxValue: float = 255.0,
+        pixelCount: int = 784,
+    ):
+        super().__init__()
+        self._setDefault(inputCol=PIXELS, outputCol=SCALED_PIXELS, maxValue=255.0, pixelCount=784)
+        self._set(**self._input_kwargs)
+
+    def _transform(self, dataset: DataFrame) -> DataFrame:
+        pixels = F.col(self.getInputCol())
+        count = self.getOrDefault(self.pixelCount)
+        scale = self.getOrDefault(self.maxValue)
+        checked = F.when(F.size(pixels) == count, pixels).otherwise(
+            F.raise_error(
+                F.concat(
+                    F.lit("image has "),
+                    F.size(pixels).cast("string"),
+                    F.lit(f" pixels but the model was trained on {count}"),
+                )
+            )
+        )
+        scaled = F.transform(checked, lambda value: value.cast("double") / scale)
+        return dataset.withColumn(self.getOutputCol(), array_to_vector(scaled))
+
+
+class DigitDecoder(Transformer, DefaultParamsReadable, DefaultParamsWritable):
+    """Maps LogisticRegression's 0/1 output back to the two digits.
+
+    Adds ``predicted_digit``, ``probability`` (of the positive digit) and ``margin`` (the
+    linear score beta^T x + b, whose sigmoid is the probability).
+    """
+
+    negativeDigit = Param(
+        Params._dummy(), "negativeDigit", "digit of label 0", TypeConverters.toInt
+    )
+    positiveDigit = Param(
+        Params._dummy(), "positiveDigit", "digit of label 1", TypeConverters.toInt
+    )
+
+    @keyword_only
+    def __init__(self, negativeDigit: int = 3, positiveDigit: int = 7):
+        super().__init__()
+        self._setDefault(negativeDigit=3, positiveDigit=7)
+        self._set(**self._input_kwargs)
+
+    def _transform(self, dataset: DataFrame) -> DataFrame:
+        negative = self.getOrDefault(self.negativeDigit)
+        positive = self.getOrDefault(self.positiveDigit)
+        digit = F.when(F.col(PREDICTION) == 1.0, positive).otherwise(negative)
+        return (
+            dataset.withColumn(PREDICTED_DIGIT, digit.cast("int"))
+            .withColumn(PROBABILITY, vector_to_array(F.col(PROBABILITY_VECTOR))[1])
+            .withColumn(MARGIN, vector_to_array(F.col(RAW_PREDICTION))[1])
+        )
+
+
+def build_pipeline(
+    negative_digit: int,
+    positive_digit: int,
+    pixel_count: int,
+    reg_param: float,
+    elastic_net_param: float,
+    max_iter: int,
+    tol: float,
+    threshold: float,
+    standardization: bool,
+) -> Pipeline:
+    """The unfitted Pipeline: scaling, VectorAssembler, LogisticRegression, digit decoding."""
+    return Pipeline(
+        stages=[
+            PixelScaler(inputCol=PIXELS, outputCol=SCALED_PIXELS, pixelCount=pixel_count),
+            VectorAssembler(inputCols=[SCALED_PIXELS], outputCol=FEATURES, handleInvalid="error"),
+            LogisticRegression(
+                featuresCol=FEATURES,
+                labelCol="label",
+                predictionCol=PREDICTION,
+                rawPredictionCol=RAW_PREDICTION,
+                probabilityCol=PROBABILITY_VECTOR,
+                family="binomial",
+                regParam=reg_param,
+                elasticNetParam=elastic_net_param,
+                maxIter=max_iter,
+                tol=tol,
+                threshold=threshold,
+                standardization=standardization,
+            ),
+            DigitDecoder(negativeDigit=negative_digit, positiveDigit=positive_digit),
+        ]
+    )

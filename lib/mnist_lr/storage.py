@@ -1,0 +1,106 @@
+"""Small file-system operations on any Hadoop-compatible path, run in the driver through the JVM.
+
+Only metadata, headers and small text files go through here; pixel data is read by Spark.
+"""
+
+from dataclasses import dataclass
+
+from pyspark.sql import SparkSession
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """One entry of a directory listing."""
+
+    path: str
+    name: str
+    length: int
+    is_dir: bool
+
+
+class Storage:
+    """Hadoop FileSystem access for one Spark session."""
+
+    def __init__(self, spark: SparkSession):
+        self._jvm = spark.sparkContext._jvm
+        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+
+    def _resolve(self, path: str):
+        jpath = self._jvm.org.apache.hadoop.fs.Path(path)
+        fs = jpath.getFileSystem(self._conf)
+        return fs, fs.makeQualified(jpath)
+
+    def qualify(self, path: str) -> str:
+        """Returns the fully qualified form of ``path`` (scheme and absolute path)."""
+        return self._resolve(path)[1].toString()
+
+    def exists(self, path: str) -> bool:
+        fs, jpath = self._resolve(path)
+        return fs.exists(jpath)
+
+    def info(self, path: str) -> FileInfo:
+        fs, jpath = self._resolve(path)
+        return self._file_info(fs.getFileStatus(jpath))
+
+    def list(self, path: str) -> list[FileInfo]:
+        """Lists a directory's entries, sorted by name."""
+        fs, jpath = self._resolve(path)
+        return sorted((self._file_info(s) for s in fs.listStatus(jpath)), key=lambda f: f.name)
+
+    @staticmethod
+    def _file_info(status) -> FileInfo:
+        jpath = status.getPath()
+        return FileInfo(jpath.toString(), jpath.getName(), status.getLen(), status.isDirectory())
+
+    def read_head(self, path: str, size: int) -> bytes:
+        """Reads at most ``size`` bytes from the start of a file."""
+        fs, jpath = self._resolve(path)
+        stream = fs.open(jpath)
+        try:
+            return bytes(stream.readNBytes(size))
+        finally:
+            stream.close()
+
+    def read_text(self, path: str) -> str:
+        fs, jpath = self._resolve(path)
+        stream = fs.open(jpath)
+        try:
+            return bytes(stream.readAllBytes()).decode("utf-8")
+        finally:
+            stream.close()
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        fs, jpath = self._resolve(path)
+        fs.setWriteChecksum(False)
+        stream = fs.create(jpath, False)
+        try:
+            stream.write(bytearray(data))
+        finally:
+            stream.close()
+
+    def write_text(self, path: str, text: str) -> None:
+        self.write_bytes(path, text.encode("utf-8"))
+
+    def mkdirs(self, path: str) -> None:
+        fs, jpath = self._resolve(path)
+        fs.mkdirs(jpath)
+
+    def rename(self, source: str, target: str) -> bool:
+        """Renames in one file-system operation; False when the target already exists."""
+        fs, source_path = self._resolve(source)
+        return fs.rename(source_path, self._resolve(target)[1])
+
+    def delete(self, path: str) -> None:
+        fs, jpath = self._resolve(path)
+        fs.delete(jpath, True)
+
+    def can_write(self, path: str) -> bool:
+        """True when ``path`` (or its nearest existing ancestor) accepts writes."""
+        fs, jpath = self._resolve(path)
+        while not fs.exists(jpath) and jpath.getParent() is not None:
+            jpath = jpath.getParent()
+        try:
+            fs.access(jpath, self._jvm.org.apache.hadoop.fs.permission.FsAction.WRITE)
+        except Exception:  # noqa: BLE001 - Hadoop signals denial with AccessControlException
+            return False
+        return True

@@ -1,0 +1,27 @@
+"""Phase timings: each phase of a job is logged with its duration and recorded for the manifest."""
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+log = logging.getLogger("mnist_lr")
+
+
+class PhaseTimer:
+    """Measures named phases in order; ``seconds`` maps each phase to its wall time."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[dict[str, object]]:
+        """Times the block; facts the block adds to the yielded dict are logged with it."""
+        facts: dict[str, object] = {}
+        log.info("%s: started", name)
+        start = time.perf_counter()
+        yield facts
+        elapsed = time.perf_counter() - start
+        self.seconds[name] = round(elapsed, 3)
+        details = "".join(f", {key}={value}" for key, value in facts.items())
+        log.info("%s: done in %.1f s%s", name, elapsed, details)

@@ -1,0 +1,87 @@
+"""The training path between reading and publishing: build the frame, fit, predict."""
+
+from collections import Counter
+
+from pyspark.ml import PipelineModel
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from mnist_lr.config import Config
+from mnist_lr.dataset import IMAGE_ID
+from mnist_lr.errors import DataError
+from mnist_lr.prepare import (
+    LABEL_DIGIT,
+    SPLIT,
+    TEST,
+    TRAIN,
+    filter_digits,
+    with_binary_label,
+    with_hash_split,
+    with_split,
+)
+from mnist_lr.readers import DigitInputs
+from mnist_lr.stages import MARGIN, PREDICTED_DIGIT, PROBABILITY, build_pipeline
+
+PREDICTION_COLUMNS = [IMAGE_ID, SPLIT, LABEL_DIGIT, PREDICTED_DIGIT, PROBABILITY, MARGIN]
+
+
+def training_frame(inputs: DigitInputs, config: Config, partitions: int) -> DataFrame:
+    """The two chosen digits with a 0/1 label and a train/test split, in ``partitions`` parts.
+
+    The test split is the separate test set when there is one, else a hash of ``image_id``.
+    """
+    digits = config["digits"]
+    keep = filter_digits(digits["negative"], digits["positive"])
+    if inputs.test is None:
+        split = config["split"]
+        frame = inputs.train.frame.transform(keep).transform(
+            with_hash_split(split["test_fraction"], split["seed"])
+        )
+    else:
+        train = inputs.train.frame.transform(keep).transform(with_split(TRAIN))
+        test = inputs.test.frame.transform(keep).transform(with_split(TEST))
+        frame = train.unionByName(test)
+    return frame.transform(with_binary_label(digits["positive"])).repartition(partitions)
+
+
+def digit_counts(frame: DataFrame) -> Counter:
+    """Rows per (split, digit) of the training frame, in one aggregation."""
+    rows = frame.groupBy(SPLIT, LABEL_DIGIT).count().collect()
+    return Counter({(row[SPLIT], row[LABEL_DIGIT]): row["count"] for row in rows})
+
+
+def require_both_digits(counts: Counter, negative_digit: int, positive_digit: int) -> None:
+    """Refuses to fit when a split lacks one of the digits.
+
+    MLlib would otherwise fit a degenerate model (an infinite intercept) without complaint.
+    """
+    for split in (TRAIN, TEST):
+        missing = [d for d in (negative_digit, positive_digit) if counts[(split, d)] == 0]
+        if missing:
+            present = sorted({digit for (s, digit) in counts if s == split})
+            raise DataError(
+                f"the {split} split has no digit {' or '.join(map(str, missing))} "
+                f"(digits {negative_digit},{positive_digit} chosen; present: {present or 'none'})"
+            )
+
+
+def fit_model(frame: DataFrame, config: Config, pixel_count: int) -> PipelineModel:
+    """Fits the pipeline on the train split."""
+    lr = config["logistic_regression"]
+    pipeline = build_pipeline(
+        negative_digit=config["digits"]["negative"],
+        positive_digit=config["digits"]["positive"],
+        pixel_count=pixel_count,
+        reg_param=lr["reg_param"],
+        elastic_net_param=lr["elastic_net_param"],
+        max_iter=lr["max_iter"],
+        tol=lr["tol"],
+        threshold=lr["threshold"],
+        standardization=lr["standardization"],
+    )
+    return pipeline.fit(frame.filter(F.col(SPLIT) == TRAIN))
+
+
+def predict(model: PipelineModel, frame: DataFrame) -> DataFrame:
+    """The model's predictions for every row of the training frame, in the published layout."""
+    return model.transform(frame).select(*PREDICTION_COLUMNS)
