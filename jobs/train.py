@@ -13,7 +13,7 @@ from mnist_lr.config import load_config, parse_digits
 from mnist_lr.errors import ConfigError
 from mnist_lr.evaluate import area_metrics, coefficient_frame, confusion, summary_metrics
 from mnist_lr.manifest import build_manifest, utc_now
-from mnist_lr.publish import RunPublisher
+from mnist_lr.publish import Publisher
 from mnist_lr.readers import read_digits
 from mnist_lr.session import build_session
 from mnist_lr.storage import Storage
@@ -93,7 +93,7 @@ def main(args: argparse.Namespace) -> int:
     timer = PhaseTimer()
     with timer.phase("session"):
         spark = build_session(f"mnist-lr-train-{run_id}", args.verbose)
-    publisher = RunPublisher(Storage(spark), args.output, run_id, args.overwrite)
+    publisher = Publisher(Storage(spark), args.output, run_id, args.overwrite)
     try:
         with timer.phase("read") as facts:
             inputs = read_digits(spark, args.input, args.format, args.test_input)

