@@ -46,3 +46,6 @@ $(SAMPLE)/train-labels-idx1-ubyte.gz:
 
 clean:
 	rm -rf $(VENV) data dist
+
+# Targets of other areas (cluster, packaging, Airflow, benchmark) live in make/*.mk.
+-include make/*.mk
