@@ -11,7 +11,7 @@ export PYSPARK_DRIVER_PYTHON := $(abspath $(BIN)/python)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 SPARK_SUBMIT := $(BIN)/spark-submit --properties-file conf/spark-local.conf
 
-.PHONY: run test lint format check-java venv sample clean
+.PHONY: run test lint format check-java venv sample notebook clean
 
 run: venv check-java sample
 	$(SPARK_SUBMIT) jobs/train.py --config conf/default.yaml --input $(SAMPLE) --output $(RUNS)
@@ -43,6 +43,12 @@ sample: venv $(SAMPLE)/train-labels-idx1-ubyte.gz
 
 $(SAMPLE)/train-labels-idx1-ubyte.gz:
 	$(BIN)/python -m mnist_lr.sample $(SAMPLE)
+
+notebook: venv
+	cd notebooks && ../$(BIN)/python -c "import nbformat; from nbclient import NotebookClient; \
+	nb = nbformat.read('explore.ipynb', 4); NotebookClient(nb, timeout=300).execute(); \
+	nbformat.write(nb, '../data/explore.ipynb')"
+	@echo "wrote data/explore.ipynb"
 
 clean:
 	rm -rf $(VENV) data dist

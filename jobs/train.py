@@ -15,6 +15,8 @@ from mnist_lr.evaluate import area_metrics, coefficient_frame, confusion, summar
 from mnist_lr.manifest import build_manifest, utc_now
 from mnist_lr.publish import Publisher
 from mnist_lr.readers import read_digits
+from mnist_lr.run_outputs import RunFacts
+from mnist_lr.run_report import pictured_digits, write_run_report
 from mnist_lr.session import build_session
 from mnist_lr.storage import Storage
 from mnist_lr.timing import PhaseTimer
@@ -93,7 +95,8 @@ def main(args: argparse.Namespace) -> int:
     timer = PhaseTimer()
     with timer.phase("session"):
         spark = build_session(f"mnist-lr-train-{run_id}", args.verbose)
-    publisher = Publisher(Storage(spark), args.output, run_id, args.overwrite)
+    storage = Storage(spark)
+    publisher = Publisher(storage, args.output, run_id, args.overwrite)
     try:
         with timer.phase("read") as facts:
             inputs = read_digits(spark, args.input, args.format, args.test_input)
@@ -110,7 +113,6 @@ def main(args: argparse.Namespace) -> int:
             facts["iterations"] = lr_model.summary.totalIterations
         with timer.phase("evaluate") as facts:
             predictions_path = publisher.write_parquet(predict(model, frame), "predictions")
-            frame.unpersist()
             predictions = spark.read.parquet(predictions_path)
             iterations = spark.createDataFrame(
                 [("train", "iterations", float(lr_model.summary.totalIterations))],
@@ -138,6 +140,20 @@ def main(args: argparse.Namespace) -> int:
                 round(m["value"], 4)
                 for m in metric_rows
                 if (m["split"], m["metric"]) == ("test", "accuracy")
+            )
+        with timer.phase("figures") as facts:
+            run_facts = RunFacts(
+                run_id,
+                negative,
+                positive,
+                inputs.train.height,
+                inputs.train.width,
+                config["logistic_regression"]["threshold"],
+            )
+            publisher.write_parquet(pictured_digits(predictions, frame, run_facts), "digits")
+            frame.unpersist()
+            facts["files"] = len(
+                write_run_report(spark, storage, publisher.staging_path, run_facts)
             )
         with timer.phase("publish"):
             model.save(publisher.staged("model"))

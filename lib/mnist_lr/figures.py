@@ -8,6 +8,7 @@ Colours are shared by every figure: red stands for the positive digit, blue for 
 as on the coefficient heatmap where red pixels vote for the positive digit.
 """
 
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,9 +49,18 @@ def sample_digits_figure(
 
 
 def coefficient_heatmap_figure(
-    coefficients: np.ndarray, height: int, width: int, negative_digit: int, positive_digit: int
+    coefficients: np.ndarray,
+    height: int,
+    width: int,
+    negative_digit: int,
+    positive_digit: int,
+    scale_quantile: float = 0.99,
 ) -> Figure:
     """Show one coefficient per pixel as an image on a diverging scale centred at zero.
+
+    The colour scale spans +-the ``scale_quantile`` quantile of |coefficient|: a few rarely inked
+    border pixels can get very large weights (more so with standardisation) and would otherwise
+    wash out the picture; the colour bar's arrows mark the clipped extremes.
 
     Args:
         coefficients: height*width coefficients in pixel order (row-major).
@@ -58,6 +68,7 @@ def coefficient_heatmap_figure(
         width: image width in pixels.
         negative_digit: the digit predicted when the margin is negative (blue).
         positive_digit: the digit predicted when the margin is positive (red).
+        scale_quantile: quantile of |coefficient| at which the colour scale saturates (1 = max).
 
     Returns:
         The figure; its first axes holds the image, the second the colour bar.
@@ -69,11 +80,12 @@ def coefficient_heatmap_figure(
             f"for {height}x{width} images"
         )
     grid = values.reshape(height, width)
-    bound = float(np.max(np.abs(values))) or 1.0
+    bound = float(np.quantile(np.abs(values), scale_quantile)) or 1.0
     fig = Figure(figsize=(6.4, 5.4), layout="constrained")
     ax = fig.subplots()
     image = ax.imshow(grid, cmap="RdBu_r", vmin=-bound, vmax=bound, interpolation="nearest")
-    fig.colorbar(image, ax=ax, label="coefficient")
+    clipped = bound < np.max(np.abs(values))
+    fig.colorbar(image, ax=ax, label="coefficient", extend="both" if clipped else "neither")
     ax.set_title(
         f"Learned coefficients: red pixels vote for {positive_digit}, blue for {negative_digit}"
     )
@@ -307,6 +319,13 @@ def pr_points(label: np.ndarray, score: np.ndarray) -> pd.DataFrame:
             "threshold": np.concatenate([[np.inf], thresholds]),
         }
     )
+
+
+def figure_png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (to write to any file system)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=dpi, format="png")
+    return buffer.getvalue()
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> None:

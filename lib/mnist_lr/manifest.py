@@ -12,7 +12,16 @@ from mnist_lr.config import Config
 from mnist_lr.prepare import SPLIT_BUCKETS, TEST
 from mnist_lr.readers import DigitInputs
 
-OUTPUTS = ["model", "metrics", "confusion", "coefficients", "predictions"]
+OUTPUTS = [
+    "model",
+    "metrics",
+    "confusion",
+    "coefficients",
+    "predictions",
+    "digits",
+    "figures",
+    "report.html",
+]
 
 
 def utc_now() -> str:

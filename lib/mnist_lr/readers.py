@@ -103,7 +103,7 @@ def _require_same_size(train: Dataset, test: Dataset, test_source: str) -> None:
 
 def _split_roots(storage: Storage, path: str) -> tuple[str, str | None]:
     """A directory with ``train/`` (and optionally ``test/``) subdirectories is a split root."""
-    _require_exists(storage, path)
+    require_exists(storage, path)
     if not storage.info(path).is_dir:
         return path, None
     subdirs = {entry.name: entry.path for entry in storage.list(path) if entry.is_dir}
@@ -120,8 +120,8 @@ def read_dataset(
     require_labels: bool,
 ) -> DigitInputs:
     """Reads one input path; an IDX directory may yield its own test pair."""
-    _require_exists(storage, path)
-    files = _data_files(storage, path)
+    require_exists(storage, path)
+    files = data_files(storage, path)
     chosen = format or detect_format(files, path)
     if chosen == "idx":
         return _read_idx(spark, storage, files, path, require_labels)
@@ -132,12 +132,12 @@ def read_dataset(
     raise InputError(f"{path}: unknown format '{chosen}'; choose one of {', '.join(FORMATS)}")
 
 
-def _require_exists(storage: Storage, path: str) -> None:
+def require_exists(storage: Storage, path: str) -> None:
     if not storage.exists(path):
         raise InputError(f"{path}: input path does not exist")
 
 
-def _data_files(storage: Storage, path: str) -> list[FileInfo]:
+def data_files(storage: Storage, path: str) -> list[FileInfo]:
     """The data files at ``path``: the file itself, or a directory's visible files."""
     info = storage.info(path)
     if not info.is_dir:
@@ -286,19 +286,19 @@ def _idx_pair_parser(
             _, pixels, labels = idx.decode_pair(
                 contents[images_name], contents[labels_name], images_name, labels_name
             )
-        yield from _canonical_batches(source, 0, pixels, labels)
+        yield from canonical_batches(source, pixels, labels)
 
     return parse
 
 
-def _canonical_batches(
-    source: str, first_index: int, pixels: np.ndarray, labels: np.ndarray | None
+def canonical_batches(
+    source: str, pixels: np.ndarray, labels: np.ndarray | None
 ) -> Iterator[pa.RecordBatch]:
     """Cuts decoded pixels and labels into canonical Arrow batches."""
     item_size = pixels.shape[1]
     for start in range(0, len(pixels), ROWS_PER_BATCH):
         chunk = pixels[start : start + ROWS_PER_BATCH]
-        ids = [f"{source}:{first_index + i}" for i in range(start, start + len(chunk))]
+        ids = [f"{source}:{i}" for i in range(start, start + len(chunk))]
         offsets = np.arange(0, (len(chunk) + 1) * item_size, item_size, dtype=np.int32)
         values = pa.array(chunk.astype(np.int32).ravel())
         label_array = (
@@ -366,7 +366,7 @@ def _csv_parser(
                 values = parse_csv_bytes(content.as_py(), name, pixel_count, labelled)
                 labels = values[:, 0] if labelled else None
                 pixels = values[:, 1:] if labelled else values
-                yield from _canonical_batches(CSV_NAME.sub("", name), 0, pixels, labels)
+                yield from canonical_batches(CSV_NAME.sub("", name), pixels, labels)
 
     return parse
 

@@ -1,16 +1,12 @@
 import json
-import sys
 
+import ingest as ingest_job
+import train as train_job
 from chispa import assert_df_equality
-from conftest import ROOT
 from mnist_files import tiny_digits, write_idx_pair
 
-sys.path.insert(0, str(ROOT / "jobs"))
-import ingest as ingest_job  # noqa: E402
-import train as train_job  # noqa: E402
-
-from mnist_lr.dataset import image_size  # noqa: E402
-from mnist_lr.readers import read_digits  # noqa: E402
+from mnist_lr.dataset import image_size
+from mnist_lr.readers import read_digits
 
 
 def run_ingest(*args: str) -> int:

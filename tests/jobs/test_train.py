@@ -5,17 +5,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import train as train_job
 from chispa import assert_df_equality
 from conftest import ROOT
 from pyspark.ml import PipelineModel
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 
-sys.path.insert(0, str(ROOT / "jobs"))
-import train as train_job  # noqa: E402
-
-from mnist_lr import idx  # noqa: E402
-from mnist_lr.readers import read_digits  # noqa: E402
+from mnist_lr import idx
+from mnist_lr.readers import read_digits
 
 OUTPUTS = {
     "metrics": "split string, metric string, value double",
@@ -47,34 +45,6 @@ def test_help_documents_every_option():
         assert option in text
 
 
-@pytest.fixture(scope="module")
-def published_run(mnist_sample, tmp_path_factory):
-    """One real spark-submit of the training job on the embedded sample."""
-    output = tmp_path_factory.mktemp("runs")
-    command = [
-        str(Path(sys.executable).with_name("spark-submit")),
-        "--master",
-        "local[2]",
-        "--properties-file",
-        "conf/spark-local.conf",
-        "jobs/train.py",
-        "--input",
-        str(mnist_sample),
-        "--output",
-        str(output),
-        "--run-id",
-        "e2e",
-        "--set",
-        "logistic_regression.max_iter=50",
-    ]
-    # spark-submit merges the Python driver's stderr into its stdout.
-    result = subprocess.run(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
-    return output / "e2e", result.stdout
-
-
 def test_spark_submit_publishes_a_complete_run(spark, published_run):
     run, output = published_run
     assert f"published run e2e to file:{run}" in output
@@ -84,7 +54,7 @@ def test_spark_submit_publishes_a_complete_run(spark, published_run):
     assert "INFO SparkContext" not in output  # Spark itself logs at WARN
 
     assert sorted(p.name for p in run.iterdir() if not p.name.startswith(".")) == sorted(
-        [*OUTPUTS, "model", "manifest.json"]
+        [*OUTPUTS, "digits", "figures", "model", "manifest.json", "report.html"]
     )
     for name, ddl in OUTPUTS.items():
         actual = spark.read.parquet(str(run / name))
@@ -97,7 +67,14 @@ def test_spark_submit_publishes_a_complete_run(spark, published_run):
     assert manifest["digit_mapping"] == {"0.0": 3, "1.0": 7}
     assert manifest["rows_per_digit"]["train"]["3"] + manifest["rows_per_digit"]["test"]["3"] == 500
     assert manifest["headline_metrics"]["accuracy"] > 0.95
-    assert set(manifest["phase_seconds"]) == {"session", "read", "prepare", "fit", "evaluate"}
+    assert set(manifest["phase_seconds"]) == {
+        "session",
+        "read",
+        "prepare",
+        "fit",
+        "evaluate",
+        "figures",
+    }
     assert manifest["parameters"]["logistic_regression"]["max_iter"] == 50
     metrics = {
         (r.split, r.metric): r.value for r in spark.read.parquet(str(run / "metrics")).collect()

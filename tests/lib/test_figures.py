@@ -91,7 +91,7 @@ def test_sample_digits_figure_refuses_pixels_of_another_size():
 def test_coefficient_heatmap_is_row_major_and_centred_at_zero(tmp_path):
     height, width = 4, 6
     coefficients = np.linspace(-0.5, 2.0, height * width)
-    fig = coefficient_heatmap_figure(coefficients, height, width, 3, 7)
+    fig = coefficient_heatmap_figure(coefficients, height, width, 3, 7, scale_quantile=1.0)
     image = fig.axes[0].images[0]
     np.testing.assert_array_equal(image.get_array(), coefficients.reshape(height, width))
     assert image.get_array()[1, 0] == coefficients[width]
@@ -100,6 +100,14 @@ def test_coefficient_heatmap_is_row_major_and_centred_at_zero(tmp_path):
     assert len(fig.axes) == 2, "expected a colour bar"
     assert "red pixels vote for 7, blue for 3" in fig.axes[0].get_title()
     saved_image(fig, tmp_path, "coefficients")
+
+
+def test_coefficient_heatmap_scale_ignores_a_few_extreme_pixels():
+    coefficients = np.r_[np.linspace(-1.0, 1.0, 783), 50.0]
+    fig = coefficient_heatmap_figure(coefficients, 28, 28, 3, 7)
+    low, high = fig.axes[0].images[0].get_clim()
+    assert low == -high and 0.9 < high < 1.0
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array().ravel(), coefficients)
 
 
 def test_coefficient_heatmap_refuses_a_wrong_count():

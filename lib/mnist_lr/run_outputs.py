@@ -1,0 +1,156 @@
+"""A published run's small outputs as pandas frames, and the figures drawn from them.
+
+No Spark here: the training job fills :class:`RunOutputs` with small Spark reads, and a notebook
+or script can fill it from a local run directory with pandas (:func:`read_local_run`).
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from mnist_lr import figures
+
+CURVE_SAMPLE = 20_000
+SAMPLE = "sample"
+MISCLASSIFIED = "misclassified"
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the figures need to know about a run besides its outputs."""
+
+    run_id: str
+    negative_digit: int
+    positive_digit: int
+    height: int
+    width: int
+    threshold: float
+
+    @classmethod
+    def from_manifest(cls, manifest: dict[str, Any]) -> "RunFacts":
+        train = manifest["inputs"]["train"]
+        return cls(
+            run_id=manifest["run_id"],
+            negative_digit=int(manifest["digit_mapping"]["0.0"]),
+            positive_digit=int(manifest["digit_mapping"]["1.0"]),
+            height=int(train["image_height"]),
+            width=int(train["image_width"]),
+            threshold=float(manifest["parameters"]["logistic_regression"]["threshold"]),
+        )
+
+
+@dataclass
+class RunOutputs:
+    """The small outputs every figure is drawn from.
+
+    Attributes:
+        metrics: split, metric, value.
+        confusion: split, actual_digit, predicted_digit, count.
+        coefficients: one per pixel, in pixel order.
+        curve_sample: at most CURVE_SAMPLE test predictions (label_digit, predicted_digit,
+            probability, margin).
+        digits: the pictured digits with their pixels (``kind`` is sample or misclassified).
+    """
+
+    metrics: pd.DataFrame
+    confusion: pd.DataFrame
+    coefficients: np.ndarray
+    curve_sample: pd.DataFrame
+    digits: pd.DataFrame
+
+
+def read_local_run(run_dir: str | Path) -> tuple[RunFacts, RunOutputs]:
+    """Reads a published run from a local directory with pandas (no Spark)."""
+    run = Path(run_dir)
+    facts = RunFacts.from_manifest(json.loads((run / "manifest.json").read_text()))
+    predictions = pd.read_parquet(run / "predictions", filters=[("split", "=", "test")])
+    outputs = RunOutputs(
+        metrics=pd.read_parquet(run / "metrics"),
+        confusion=pd.read_parquet(run / "confusion"),
+        coefficients=pd.read_parquet(run / "coefficients")
+        .sort_values("pixel")["coefficient"]
+        .to_numpy(),
+        curve_sample=predictions.head(CURVE_SAMPLE),
+        digits=pd.read_parquet(run / "digits"),
+    )
+    return facts, outputs
+
+
+def draw_run_figures(outputs: RunOutputs, facts: RunFacts) -> list[tuple[str, str, Figure]]:
+    """Every figure of a run as (caption, file name, figure)."""
+    neg, pos = facts.negative_digit, facts.positive_digit
+    sample = outputs.curve_sample
+    label = (sample["label_digit"] == pos).to_numpy().astype(int)
+    score = sample["probability"].to_numpy()
+    test_metrics = outputs.metrics[outputs.metrics["split"] == "test"].set_index("metric")["value"]
+    examples = outputs.digits[outputs.digits["kind"] == SAMPLE]
+    wrong = outputs.digits[outputs.digits["kind"] == MISCLASSIFIED]
+    size = facts.height * facts.width
+    return [
+        (
+            "Sample training digits",
+            "samples.png",
+            figures.sample_digits_figure(
+                _pixels(examples, size), examples["label_digit"].tolist(), facts.height, facts.width
+            ),
+        ),
+        (
+            f"Learned coefficients: which pixels vote for {pos} (red) or {neg} (blue)",
+            "coefficients.png",
+            figures.coefficient_heatmap_figure(
+                outputs.coefficients, facts.height, facts.width, neg, pos
+            ),
+        ),
+        (
+            "Misclassified test digits",
+            "misclassified.png",
+            figures.misclassified_figure(
+                _pixels(wrong, size),
+                wrong["label_digit"].to_numpy(),
+                wrong["probability"].to_numpy(),
+                pos,
+                facts.height,
+                facts.width,
+                threshold=facts.threshold,
+            ),
+        ),
+        (
+            "ROC and precision-recall curves (test split)",
+            "roc_pr.png",
+            figures.roc_pr_figure(
+                figures.roc_points(label, score),
+                figures.pr_points(label, score),
+                test_metrics["areaUnderROC"],
+                test_metrics["areaUnderPR"],
+            ),
+        ),
+        (
+            "Predicted probability by true digit (test split)",
+            "probabilities.png",
+            figures.probability_histogram_figure(
+                score, sample["label_digit"].to_numpy(), neg, pos, facts.threshold
+            ),
+        ),
+        (
+            "Test digits on the sigmoid of their margin",
+            "sigmoid.png",
+            figures.sigmoid_figure(
+                sample["margin"].to_numpy(),
+                sample["label_digit"].to_numpy(),
+                neg,
+                pos,
+                facts.threshold,
+            ),
+        ),
+    ]
+
+
+def _pixels(digits: pd.DataFrame, size: int) -> np.ndarray:
+    if digits.empty:
+        return np.zeros((0, size), dtype=np.uint8)
+    return np.stack(digits["pixels"].to_numpy())

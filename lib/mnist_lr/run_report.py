@@ -1,0 +1,96 @@
+"""Writes a run's pictured digits, figures and report.html, reading the run's outputs.
+
+Every read is small: the metrics and confusion rows, the coefficient vector, a deterministic
+sample of at most ``CURVE_SAMPLE`` test predictions (four numbers each), and the pixels of at
+most a few dozen digits. Nothing collects the dataset.
+"""
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from mnist_lr.dataset import IMAGE_ID, PIXELS
+from mnist_lr.figures import figure_png
+from mnist_lr.prepare import LABEL_DIGIT, SPLIT, TEST, TRAIN
+from mnist_lr.report import render_report
+from mnist_lr.run_outputs import (
+    CURVE_SAMPLE,
+    MISCLASSIFIED,
+    SAMPLE,
+    RunFacts,
+    RunOutputs,
+    draw_run_figures,
+)
+from mnist_lr.stages import MARGIN, PREDICTED_DIGIT, PROBABILITY
+from mnist_lr.storage import Storage
+
+DIGITS = "digits"
+FIGURES = "figures"
+REPORT = "report.html"
+SAMPLE_DIGITS_PER_CLASS = 16
+MISCLASSIFIED_LIMIT = 36
+
+
+def _by_hash(frame: DataFrame) -> DataFrame:
+    """A fixed pseudo-random order, so samples are the same on every run."""
+    return frame.orderBy(F.xxhash64(IMAGE_ID), IMAGE_ID)
+
+
+def pictured_digits(predictions: DataFrame, pixels: DataFrame, facts: RunFacts) -> DataFrame:
+    """The digits the figures show, with their pixels: a few training digits of each class,
+    and up to 36 misclassified test digits, most confident mistakes first."""
+    chosen = []
+    for digit in (facts.negative_digit, facts.positive_digit):
+        rows = predictions.filter((F.col(SPLIT) == TRAIN) & (F.col(LABEL_DIGIT) == digit))
+        chosen.append(
+            _by_hash(rows).limit(SAMPLE_DIGITS_PER_CLASS).withColumn("kind", F.lit(SAMPLE))
+        )
+    wrong = predictions.filter(
+        (F.col(SPLIT) == TEST) & (F.col(LABEL_DIGIT) != F.col(PREDICTED_DIGIT))
+    ).orderBy(F.desc(F.abs(F.col(PROBABILITY) - 0.5)), IMAGE_ID)
+    chosen.append(wrong.limit(MISCLASSIFIED_LIMIT).withColumn("kind", F.lit(MISCLASSIFIED)))
+    rows = chosen[0].unionByName(chosen[1]).unionByName(chosen[2])
+    return rows.join(pixels.select(IMAGE_ID, PIXELS), IMAGE_ID).select(
+        "kind", IMAGE_ID, SPLIT, LABEL_DIGIT, PREDICTED_DIGIT, PROBABILITY, PIXELS
+    )
+
+
+def read_run_outputs(spark: SparkSession, run_path: str) -> RunOutputs:
+    """Reads the small outputs the figures need from a run directory (staged or published)."""
+
+    def output(name: str) -> DataFrame:
+        return spark.read.parquet(f"{run_path}/{name}")
+
+    test = output("predictions").filter(F.col(SPLIT) == TEST)
+    digits = output(DIGITS).toPandas()
+    return RunOutputs(
+        metrics=output("metrics").toPandas(),
+        confusion=output("confusion").toPandas(),
+        coefficients=output("coefficients").orderBy("pixel").toPandas()["coefficient"].to_numpy(),
+        curve_sample=_by_hash(test)
+        .limit(CURVE_SAMPLE)
+        .select(LABEL_DIGIT, PREDICTED_DIGIT, PROBABILITY, MARGIN)
+        .toPandas(),
+        digits=digits.sort_values(["kind", IMAGE_ID], kind="stable"),
+    )
+
+
+def write_run_report(
+    spark: SparkSession, storage: Storage, run_path: str, facts: RunFacts
+) -> list[str]:
+    """Writes ``figures/*.png`` and ``report.html`` into a run directory.
+
+    Returns:
+        The paths written, relative to the run directory.
+    """
+    outputs = read_run_outputs(spark, run_path)
+    drawn = draw_run_figures(outputs, facts)
+    for _, name, fig in drawn:
+        storage.write_bytes(f"{run_path}/{FIGURES}/{name}", figure_png(fig))
+    page = render_report(
+        f"Run {facts.run_id}: {facts.negative_digit} vs {facts.positive_digit}",
+        outputs.metrics,
+        outputs.confusion,
+        [(caption, f"{FIGURES}/{name}") for caption, name, _ in drawn],
+    )
+    storage.write_text(f"{run_path}/{REPORT}", page)
+    return [*(f"{FIGURES}/{name}" for _, name, _ in drawn), REPORT]

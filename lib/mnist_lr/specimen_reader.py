@@ -1,0 +1,130 @@
+"""Reads new specimens to score: any canonical input, unlabeled or not, or a folder of images.
+
+Image files (PNG, JPEG, ... of any size and colour mode) are decoded on the executors and
+normalised the way MNIST was made (see :mod:`mnist_lr.specimens`). An image that cannot be
+decoded either fails the job or is skipped and counted, as the caller chooses.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pyarrow as pa
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
+
+from mnist_lr.dataset import CANONICAL_SCHEMA, with_image_size
+from mnist_lr.errors import InputError
+from mnist_lr.readers import (
+    ARROW_SCHEMA,
+    FORMATS,
+    Dataset,
+    SourceFile,
+    data_files,
+    detect_format,
+    read_dataset,
+    require_exists,
+)
+from mnist_lr.specimens import SpecimenImageError, image_to_mnist
+from mnist_lr.storage import Storage
+
+IMAGE_NAME = re.compile(r"\.(png|jpe?g|bmp|gif|tiff?|webp)$", re.IGNORECASE)
+SPECIMEN_FORMATS = (*FORMATS, "images")
+PROBLEM = "problem"
+MNIST_SIDE, MNIST_BOX = 28, 20
+IMAGE_SCHEMA = StructType([*CANONICAL_SCHEMA.fields, StructField(PROBLEM, StringType(), True)])
+IMAGE_ARROW_SCHEMA = ARROW_SCHEMA.append(pa.field(PROBLEM, pa.string()))
+
+
+def read_specimens(
+    spark: SparkSession,
+    path: str,
+    format: str | None,
+    height: int,
+    width: int,
+    skip_bad_images: bool,
+) -> tuple[Dataset, list[str]]:
+    """Reads specimens for a model trained on ``height`` x ``width`` images.
+
+    Returns:
+        The dataset (labels null where unknown) and the names of skipped image files.
+
+    Raises:
+        InputError: the input cannot be read, or its images have another size.
+    """
+    storage = Storage(spark)
+    require_exists(storage, path)
+    files = data_files(storage, path)
+    chosen = format or _detect(files, path)
+    if chosen != "images":
+        dataset = read_dataset(spark, storage, path, chosen, require_labels=False).train
+        if (dataset.height, dataset.width) != (height, width):
+            raise InputError(
+                f"{path}: specimens are {dataset.height}x{dataset.width} images but the model "
+                f"was trained on {height}x{width}"
+            )
+        return dataset, []
+    if height != width:
+        raise InputError(f"{path}: image files can only be scored by a model of square images")
+    return _read_images(spark, files, path, height, skip_bad_images)
+
+
+def _detect(files, path: str) -> str:
+    if any(IMAGE_NAME.search(file.name) for file in files):
+        return "images"
+    return detect_format(files, path)
+
+
+def _read_images(
+    spark: SparkSession, files, path: str, side: int, skip_bad_images: bool
+) -> tuple[Dataset, list[str]]:
+    images = [file for file in files if IMAGE_NAME.search(file.name)]
+    if not images:
+        raise InputError(f"{path}: no image files (.png, .jpg, ...)")
+    box = round(side * MNIST_BOX / MNIST_SIDE)
+    decoded = (
+        spark.read.format("binaryFile")
+        .load([file.path for file in images])
+        .mapInArrow(_image_decoder(side, box, skip_bad_images), IMAGE_SCHEMA)
+        .cache()
+    )
+    skipped = [row.image_id for row in decoded.filter(F.col(PROBLEM).isNotNull()).collect()]
+    frame = decoded.filter(F.col(PROBLEM).isNull()).drop(PROBLEM)
+    sources = [SourceFile(file.path, file.length, "images") for file in images]
+    return Dataset(with_image_size(frame, side, side), side, side, sources), skipped
+
+
+def _image_decoder(
+    side: int, box: int, skip_bad_images: bool
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """An Arrow map function that turns image files into MNIST-style pixel rows."""
+
+    def decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            ids, pixels, problems = [], [], []
+            for path, content in zip(
+                batch.column("path").to_pylist(), batch.column("content"), strict=True
+            ):
+                name = path.rsplit("/", 1)[-1]
+                try:
+                    values = image_to_mnist(content.as_py(), size=side, box=box)
+                    problem = None
+                except SpecimenImageError as error:
+                    if not skip_bad_images:
+                        raise InputError(f"{name}: {error}") from None
+                    values, problem = np.zeros(0, np.int32), str(error)
+                ids.append(name)
+                pixels.append(values.astype(np.int32))
+                problems.append(problem)
+            yield pa.RecordBatch.from_arrays(
+                [
+                    pa.array(ids),
+                    pa.nulls(len(ids), pa.int32()),
+                    pa.array(pixels, pa.list_(pa.int32())),
+                    pa.array(problems, pa.string()),
+                ],
+                schema=IMAGE_ARROW_SCHEMA,
+            )
+
+    return decode

@@ -1,0 +1,66 @@
+import io
+import json
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from mnist_lr.run_outputs import RunFacts, draw_run_figures, read_local_run
+
+FIGURE_FILES = [
+    "samples.png",
+    "coefficients.png",
+    "misclassified.png",
+    "roc_pr.png",
+    "probabilities.png",
+    "sigmoid.png",
+]
+
+
+def test_published_figures_are_real_pictures(published_run):
+    run, _ = published_run
+    for name in FIGURE_FILES:
+        image = Image.open(io.BytesIO((run / "figures" / name).read_bytes()))
+        assert image.format == "PNG"
+        assert image.width >= 400 and image.height >= 300, name
+        assert np.asarray(image.convert("L"), dtype=float).std() > 10, f"{name} looks blank"
+
+
+def test_report_references_every_figure_and_the_metrics(published_run):
+    run, _ = published_run
+    page = (run / "report.html").read_text()
+    manifest = json.loads((run / "manifest.json").read_text())
+    for name in FIGURE_FILES:
+        assert f'src="figures/{name}"' in page
+    assert f"{manifest['headline_metrics']['accuracy']:.4f}" in page
+    assert "<script" not in page
+
+
+def test_heat_map_is_the_coefficients_parquet(published_run):
+    run, _ = published_run
+    facts, outputs = read_local_run(run)
+    drawn = {name: fig for _, name, fig in draw_run_figures(outputs, facts)}
+    coefficients = pd.read_parquet(run / "coefficients").sort_values("pixel")
+    heat = drawn["coefficients.png"].axes[0].images[0].get_array()
+    np.testing.assert_array_equal(
+        heat, coefficients["coefficient"].to_numpy().reshape(facts.height, facts.width)
+    )
+    assert (coefficients["row"] * 28 + coefficients["col"] == coefficients["pixel"]).all()
+
+
+def test_pictured_digits_are_few_and_the_misclassified_are_really_wrong(published_run):
+    run, _ = published_run
+    digits = pd.read_parquet(run / "digits")
+    facts = RunFacts.from_manifest(json.loads((run / "manifest.json").read_text()))
+    sample = digits[digits.kind == "sample"]
+    wrong = digits[digits.kind == "misclassified"]
+    assert sorted(sample.label_digit.value_counts().items()) == [(3, 16), (7, 16)]
+    assert (sample.split == "train").all()
+    assert 0 < len(wrong) <= 36
+    assert (wrong.label_digit != wrong.predicted_digit).all() and (wrong.split == "test").all()
+    confusion = pd.read_parquet(run / "confusion")
+    errors = confusion[
+        (confusion.split == "test") & (confusion.actual_digit != confusion.predicted_digit)
+    ]
+    assert len(wrong) == min(36, errors["count"].sum())
+    assert all(len(p) == facts.height * facts.width for p in digits.pixels)

@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+from drawn import drawn_seven, drawn_three
+from mnist_files import tiny_digits, write_idx_pair
+
+from mnist_lr.dataset import image_size
+from mnist_lr.errors import InputError
+from mnist_lr.specimen_reader import read_specimens
+from mnist_lr.specimens import image_to_mnist
+
+
+def test_image_folder_is_decoded_on_executors_into_mnist_rows(spark, tmp_path):
+    (tmp_path / "seven.png").write_bytes(drawn_seven())
+    (tmp_path / "seven-rgba.png").write_bytes(drawn_seven(mode="RGBA"))
+    (tmp_path / "three.jpg").write_bytes(drawn_three())
+
+    dataset, skipped = read_specimens(spark, str(tmp_path), None, 28, 28, skip_bad_images=False)
+
+    rows = {row.image_id: row for row in dataset.frame.collect()}
+    assert skipped == []
+    assert set(rows) == {"seven.png", "seven-rgba.png", "three.jpg"}
+    assert image_size(dataset.frame) == (28, 28)
+    assert all(row.label is None for row in rows.values())
+    expected = image_to_mnist(drawn_seven())
+    np.testing.assert_array_equal(rows["seven.png"].pixels, expected)
+    np.testing.assert_array_equal(rows["seven-rgba.png"].pixels, expected)
+
+
+def test_unreadable_image_fails_or_is_skipped_and_counted(spark, tmp_path):
+    (tmp_path / "seven.png").write_bytes(drawn_seven())
+    (tmp_path / "broken.png").write_bytes(b"not an image")
+
+    dataset, skipped = read_specimens(spark, str(tmp_path), None, 28, 28, skip_bad_images=True)
+    assert skipped == ["broken.png"]
+    assert [row.image_id for row in dataset.frame.collect()] == ["seven.png"]
+
+    with pytest.raises(Exception, match="broken.png: "):
+        read_specimens(spark, str(tmp_path), None, 28, 28, skip_bad_images=False)
+
+
+def test_specimens_of_another_size_are_refused(spark, tmp_path):
+    write_idx_pair(tmp_path, "new", *tiny_digits(3, side=2))
+    with pytest.raises(
+        InputError, match="specimens are 2x2 images but the model was trained on 28x28"
+    ):
+        read_specimens(spark, str(tmp_path), None, 28, 28, skip_bad_images=False)
+
+
+def test_unlabeled_csv_is_read_for_scoring(spark, tmp_path):
+    images, _ = tiny_digits(3, side=2)
+    (tmp_path / "new.csv").write_text("\n".join(",".join(map(str, i.ravel())) for i in images))
+    dataset, _ = read_specimens(spark, str(tmp_path), None, 2, 2, skip_bad_images=False)
+    rows = sorted(dataset.frame.collect(), key=lambda r: r.image_id)
+    assert [(r.image_id, r.label, r.pixels) for r in rows] == [
+        (f"new:{i}", None, images[i].ravel().tolist()) for i in range(3)
+    ]
