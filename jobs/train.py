@@ -99,7 +99,9 @@ def main(args: argparse.Namespace) -> int:
     publisher = Publisher(storage, args.output, run_id, args.overwrite)
     try:
         with timer.phase("read") as facts:
-            inputs = read_digits(spark, args.input, args.format, args.test_input)
+            inputs = read_digits(
+                spark, args.input, args.format, args.test_input, keep_labels=(negative, positive)
+            )
             facts["files"] = len(inputs.train.files) + len(inputs.test.files if inputs.test else [])
         with timer.phase("prepare") as facts:
             partitions = config["input"]["partitions"] or spark.sparkContext.defaultParallelism

@@ -1,5 +1,6 @@
 """Job parameters: loaded from YAML, overridden from the CLI, validated before Spark starts."""
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,6 +135,10 @@ def validate(config: Config, source: str) -> Config:
 def _checked(name: str, value: Any, spec: Key, source: str) -> Any:
     if spec.type is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    if spec.type is float and isinstance(value, str):
+        # PyYAML reads exponents without a dot (1e-6) as strings.
+        with contextlib.suppress(ValueError):
+            value = float(value)
     if (spec.type is int and isinstance(value, bool)) or not isinstance(value, spec.type):
         expected = spec.type.__name__
         raise ConfigError(f"{source}: {name} must be {expected}, got {value!r}")

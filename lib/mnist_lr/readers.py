@@ -8,13 +8,14 @@ directory listings and file headers, to detect the format, pair files and check 
 import io
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from mnist_lr import idx
 from mnist_lr.dataset import CANONICAL_SCHEMA, image_size, with_image_size
@@ -69,6 +70,7 @@ def read_digits(
     format: str | None = None,
     test_path: str | None = None,
     require_labels: bool = True,
+    keep_labels: Sequence[int] | None = None,
 ) -> DigitInputs:
     """Reads ``path`` (and ``test_path``) into canonical datasets.
 
@@ -81,14 +83,16 @@ def read_digits(
         format: ``idx``, ``csv`` or ``parquet``; detected from the file names when None.
         test_path: optional separate test input, in any format.
         require_labels: refuse unlabeled inputs (training needs labels).
+        keep_labels: keep only rows with these labels, dropped while parsing (cheaper than a
+            filter afterwards, since fewer rows cross from Python to the JVM).
     """
     storage = Storage(spark)
     train_root, test_root = _split_roots(storage, path)
-    inputs = read_dataset(spark, storage, train_root, format, require_labels)
+    inputs = read_dataset(spark, storage, train_root, format, require_labels, keep_labels)
     test_source = test_path or test_root
     if test_source is None:
         return inputs
-    test = read_dataset(spark, storage, test_source, format, require_labels).train
+    test = read_dataset(spark, storage, test_source, format, require_labels, keep_labels).train
     _require_same_size(inputs.train, test, test_source)
     return DigitInputs(inputs.train, test)
 
@@ -118,17 +122,19 @@ def read_dataset(
     path: str,
     format: str | None,
     require_labels: bool,
+    keep_labels: Sequence[int] | None = None,
 ) -> DigitInputs:
     """Reads one input path; an IDX directory may yield its own test pair."""
     require_exists(storage, path)
     files = data_files(storage, path)
     chosen = format or detect_format(files, path)
     if chosen == "idx":
-        return _read_idx(spark, storage, files, path, require_labels)
+        return _read_idx(spark, storage, files, path, require_labels, keep_labels)
     if chosen == "csv":
-        return DigitInputs(_read_csv(spark, storage, files, path, require_labels), None)
+        csv = _read_csv(spark, storage, files, path, require_labels, keep_labels)
+        return DigitInputs(csv, None)
     if chosen == "parquet":
-        return DigitInputs(_read_parquet(spark, files, path, require_labels), None)
+        return DigitInputs(_read_parquet(spark, files, path, keep_labels), None)
     raise InputError(f"{path}: unknown format '{chosen}'; choose one of {', '.join(FORMATS)}")
 
 
@@ -176,16 +182,17 @@ def _read_idx(
     files: list[FileInfo],
     path: str,
     require_labels: bool,
+    keep_labels: Sequence[int] | None,
 ) -> DigitInputs:
     pairs = _idx_pairs(storage, files, path, require_labels)
     test_prefixes = [prefix for prefix in pairs if prefix in TEST_PREFIXES]
     train_prefixes = [prefix for prefix in pairs if prefix not in TEST_PREFIXES]
     if not train_prefixes:
         train_prefixes, test_prefixes = test_prefixes, []
-    train = _idx_dataset(spark, storage, {p: pairs[p] for p in train_prefixes}, path)
+    train = _idx_dataset(spark, storage, {p: pairs[p] for p in train_prefixes}, path, keep_labels)
     if not test_prefixes:
         return DigitInputs(train, None)
-    test = _idx_dataset(spark, storage, {p: pairs[p] for p in test_prefixes}, path)
+    test = _idx_dataset(spark, storage, {p: pairs[p] for p in test_prefixes}, path, keep_labels)
     _require_same_size(train, test, path)
     return DigitInputs(train, test)
 
@@ -235,6 +242,7 @@ def _idx_dataset(
     storage: Storage,
     pairs: dict[str, tuple[FileInfo, FileInfo | None]],
     path: str,
+    keep_labels: Sequence[int] | None,
 ) -> Dataset:
     frames, sizes, sources = [], set(), []
     for prefix, (images, labels) in pairs.items():
@@ -249,7 +257,7 @@ def _idx_dataset(
                     f"says {label_header.count} labels"
                 )
             paths.append(labels.path)
-        parse = _idx_pair_parser(prefix, images.name, labels.name if labels else None)
+        parse = _idx_pair_parser(prefix, images.name, labels.name if labels else None, keep_labels)
         frame = spark.read.format("binaryFile").load(paths).coalesce(1)
         frames.append(frame.mapInArrow(parse, CANONICAL_SCHEMA))
         sources += [SourceFile(f.path, f.length, "idx") for f in (images, labels) if f]
@@ -265,7 +273,7 @@ def _idx_header(storage: Storage, file: FileInfo, ndim: int) -> idx.IdxHeader:
 
 
 def _idx_pair_parser(
-    source: str, images_name: str, labels_name: str | None
+    source: str, images_name: str, labels_name: str | None, keep_labels: Sequence[int] | None
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """An Arrow map function that decodes one images file (and its labels) on an executor."""
 
@@ -286,28 +294,40 @@ def _idx_pair_parser(
             _, pixels, labels = idx.decode_pair(
                 contents[images_name], contents[labels_name], images_name, labels_name
             )
-        yield from canonical_batches(source, pixels, labels)
+        yield from canonical_batches(source, pixels, labels, keep_labels)
 
     return parse
 
 
 def canonical_batches(
-    source: str, pixels: np.ndarray, labels: np.ndarray | None
+    source: str,
+    pixels: np.ndarray,
+    labels: np.ndarray | None,
+    keep_labels: Sequence[int] | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """Cuts decoded pixels and labels into canonical Arrow batches."""
+    """Cuts decoded pixels and labels into canonical Arrow batches.
+
+    Rows whose label is not in ``keep_labels`` (when given) are dropped here; ``image_id`` keeps
+    each row's index in its source either way.
+    """
+    index = np.arange(len(pixels))
+    if keep_labels is not None and labels is not None:
+        index = np.flatnonzero(np.isin(labels, keep_labels))
     item_size = pixels.shape[1]
-    for start in range(0, len(pixels), ROWS_PER_BATCH):
-        chunk = pixels[start : start + ROWS_PER_BATCH]
-        ids = [f"{source}:{i}" for i in range(start, start + len(chunk))]
-        offsets = np.arange(0, (len(chunk) + 1) * item_size, item_size, dtype=np.int32)
-        values = pa.array(chunk.astype(np.int32).ravel())
+    for start in range(0, len(index), ROWS_PER_BATCH):
+        rows = index[start : start + ROWS_PER_BATCH]
+        offsets = np.arange(0, (len(rows) + 1) * item_size, item_size, dtype=np.int32)
         label_array = (
-            pa.nulls(len(chunk), pa.int32())
+            pa.nulls(len(rows), pa.int32())
             if labels is None
-            else pa.array(labels[start : start + len(chunk)].astype(np.int32))
+            else pa.array(labels[rows].astype(np.int32))
         )
         yield pa.RecordBatch.from_arrays(
-            [pa.array(ids), label_array, pa.ListArray.from_arrays(offsets, values)],
+            [
+                pa.array([f"{source}:{i}" for i in rows]),
+                label_array,
+                pa.ListArray.from_arrays(offsets, pa.array(pixels[rows].astype(np.int32).ravel())),
+            ],
             schema=ARROW_SCHEMA,
         )
 
@@ -321,12 +341,13 @@ def _read_csv(
     files: list[FileInfo],
     path: str,
     require_labels: bool,
+    keep_labels: Sequence[int] | None,
 ) -> Dataset:
     csv_files = [f for f in files if CSV_NAME.search(f.name)] or files
     side, labelled = _csv_layout(storage, csv_files[0])
     if require_labels and not labelled:
         raise InputError(f"{csv_files[0].path}: no label column ({side * side} columns)")
-    parse = _csv_parser(side * side, labelled)
+    parse = _csv_parser(side * side, labelled, keep_labels)
     frame = spark.read.format("binaryFile").load([f.path for f in csv_files])
     frame = frame.mapInArrow(parse, CANONICAL_SCHEMA)
     sources = [SourceFile(f.path, f.length, "csv") for f in csv_files]
@@ -353,7 +374,7 @@ def _csv_layout(storage: Storage, file: FileInfo) -> tuple[int, bool]:
 
 
 def _csv_parser(
-    pixel_count: int, labelled: bool
+    pixel_count: int, labelled: bool, keep_labels: Sequence[int] | None
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """An Arrow map function that parses whole CSV files on an executor."""
 
@@ -366,7 +387,8 @@ def _csv_parser(
                 values = parse_csv_bytes(content.as_py(), name, pixel_count, labelled)
                 labels = values[:, 0] if labelled else None
                 pixels = values[:, 1:] if labelled else values
-                yield from canonical_batches(CSV_NAME.sub("", name), pixels, labels)
+                source = CSV_NAME.sub("", name)
+                yield from canonical_batches(source, pixels, labels, keep_labels)
 
     return parse
 
@@ -427,9 +449,11 @@ def _first_null_row(table: pa.Table) -> int:
 
 
 def _read_parquet(
-    spark: SparkSession, files: list[FileInfo], path: str, require_labels: bool
+    spark: SparkSession, files: list[FileInfo], path: str, keep_labels: Sequence[int] | None
 ) -> Dataset:
     frame = spark.read.parquet(path)
+    if keep_labels is not None:
+        frame = frame.filter(F.col("label").isin(*keep_labels))
     height, width = image_size(frame, path)
     sources = [SourceFile(f.path, f.length, "parquet") for f in files]
     return Dataset(frame.select(*CANONICAL_SCHEMA.fieldNames()), height, width, sources)

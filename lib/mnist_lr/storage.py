@@ -95,10 +95,12 @@ class Storage:
         fs.delete(jpath, True)
 
     def can_write(self, path: str) -> bool:
-        """True when ``path`` (or its nearest existing ancestor) accepts writes."""
+        """True when ``path`` (or its nearest existing ancestor) is a directory accepting writes."""
         fs, jpath = self._resolve(path)
         while not fs.exists(jpath) and jpath.getParent() is not None:
             jpath = jpath.getParent()
+        if not fs.getFileStatus(jpath).isDirectory():
+            return False
         try:
             fs.access(jpath, self._jvm.org.apache.hadoop.fs.permission.FsAction.WRITE)
         except Exception:  # noqa: BLE001 - Hadoop signals denial with AccessControlException

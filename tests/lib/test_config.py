@@ -23,6 +23,11 @@ def test_overrides_are_parsed_as_yaml_and_ints_widen_to_floats():
     assert config["logistic_regression"]["standardization"] is True
 
 
+def test_exponents_without_a_dot_are_floats():
+    config = load_config(DEFAULT, ["logistic_regression.tol=1e-4"])
+    assert config["logistic_regression"]["tol"] == 1e-4
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [

@@ -167,3 +167,20 @@ def test_real_mnist_test_set(spark, shared_mnist):
     assert labels == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
     assert all(len(row.pixels) == 784 and max(row.pixels) <= 255 for row in first)
     assert max(first[0].pixels) > 200
+
+
+def test_keep_labels_drops_other_digits_while_parsing_and_keeps_ids(spark, tmp_path):
+    images, labels = tiny_digits(25, side=2)
+    write_idx_pair(tmp_path / "idx", "train", images, labels)
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "d.csv").write_text(csv_text(images, labels, header=False))
+
+    for source, name in (("idx", "train"), ("csv", "d")):
+        inputs = read_digits(spark, str(tmp_path / source), keep_labels=(3, 7))
+        kept = [i for i in range(25) if labels[i] in (3, 7)]
+        expected = expected_frame(spark, name, images[kept], labels[kept]).replace(
+            [f"{name}:{j}" for j in range(len(kept))], [f"{name}:{i}" for i in kept], "image_id"
+        )
+        assert_df_equality(
+            inputs.train.frame, expected, ignore_row_order=True, ignore_metadata=True
+        )

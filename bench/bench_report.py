@@ -1,0 +1,112 @@
+"""Tables and the plot of the benchmark, from the medians of bench/run.py."""
+
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+MIB = 1024 * 1024
+PHASES = ["session", "read", "prepare", "fit", "evaluate", "figures", "publish"]
+
+
+def render_tables(summary: dict, digits_only_from: int) -> str:
+    lines = [
+        "# Benchmark: training job vs scikit-learn reference vs Spark floor",
+        "",
+        "Medians of interleaved runs, measured in one `make bench` invocation on this machine.",
+        f"Sizes of {digits_only_from}x and more hold only the two digits (3 and 7) to save disk;",
+        "smaller sizes hold all ten digits, as MNIST does.",
+        "`embedded` is what `make run` trains on.",
+        "",
+        "| size | system | runs | train rows | wall s | × reference | job − floor s | peak MiB "
+        "| accuracy | AUC |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for size, systems in summary.items():
+        reference = systems.get("reference", {}).get("wall")
+        floor = systems.get("floor", {}).get("wall")
+        for name, result in systems.items():
+            ratio = f"{result['wall'] / reference:.2f}" if reference else "–"
+            above_floor = (
+                f"{result['wall'] - floor:.1f}" if floor and name.startswith("job") else "–"
+            )
+            lines.append(
+                f"| {size} | {name} | {result['runs']} | {_int(result.get('train_rows'))} "
+                f"| {result['wall']:.1f} | {ratio} | {above_floor} "
+                f"| {result['peak_bytes'] / MIB:.0f} "
+                f"| {_num(result.get('accuracy'))} | {_num(result.get('areaUnderROC'))} |"
+            )
+    lines += ["", "## Job phases (median seconds, from the run manifests)", ""]
+    lines += ["| size | system | " + " | ".join(PHASES) + " |", "|" + " --- |" * (len(PHASES) + 2)]
+    for size, systems in summary.items():
+        for name, result in systems.items():
+            if name.startswith("job"):
+                phases = result["phases"]
+                cells = " | ".join(f"{phases[p]:.1f}" if p in phases else "–" for p in PHASES)
+                lines.append(f"| {size} | {name} | {cells} |")
+    lines += ["", "## Targets", ""] + [f"- {line}" for line in targets(summary)]
+    return "\n".join(lines) + "\n"
+
+
+def targets(summary: dict) -> list[str]:
+    def wall(size: str, system: str) -> float | None:
+        return summary.get(size, {}).get(system, {}).get("wall")
+
+    def fit(size: str, system: str) -> float | None:
+        return summary.get(size, {}).get(system, {}).get("phases", {}).get("fit")
+
+    lines = []
+    job, floor, reference = wall("1x", "job"), wall("1x", "floor"), wall("1x", "reference")
+    if job and floor and reference:
+        lines.append(_target("1x: job − floor ≤ 1.5 × reference", job - floor, 1.5 * reference))
+    job, reference = wall("10x", "job"), wall("10x", "reference")
+    if job and reference:
+        lines.append(_target("10x: job ≤ 2 × reference", job, 2 * reference))
+    if fit("100x", "job") and fit("10x", "job"):
+        ratio = fit("100x", "job") / fit("10x", "job")
+        lines.append(_target("100x completes; fit 100x / fit 10x ≤ 10", ratio, 10))
+    if fit("10x", "job local[1]") and fit("10x", "job"):
+        speedup = fit("10x", "job local[1]") / fit("10x", "job")
+        lines.append(
+            f"cores: fit at 10x local[1] / local[2] = {speedup:.2f} (target ≥ 1.6): "
+            + ("met" if speedup >= 1.6 else "NOT met")
+        )
+    if wall("embedded", "job"):
+        lines.append(
+            _target("make run's job on the embedded default ≤ 30 s", wall("embedded", "job"), 30)
+        )
+    for size, systems in summary.items():
+        if "job" in systems and "reference" in systems:
+            gap = abs(systems["job"]["accuracy"] - systems["reference"]["accuracy"]) * 100
+            lines.append(_target(f"{size}: accuracy gap to reference (points) ≤ 0.5", gap, 0.5))
+    return lines
+
+
+def _target(name: str, value: float, limit: float) -> str:
+    return f"{name}: {value:.2f} vs {limit:.2f}: " + ("met" if value <= limit else "NOT met")
+
+
+def _num(value) -> str:
+    return "–" if value is None else f"{value:.4f}"
+
+
+def _int(value) -> str:
+    return "–" if value is None else f"{int(value):,}"
+
+
+def plot_wall_vs_rows(summary: dict, path: Path) -> None:
+    """Log-log wall time against training rows for the job, the reference and the floor."""
+    fig = Figure(figsize=(7, 5), layout="constrained")
+    ax = fig.subplots()
+    sizes = [size for size in summary if "reference" in summary[size]]
+    for system, style in (("job", "o-"), ("reference", "s-"), ("floor", "^--")):
+        rows = [summary[s]["job"]["train_rows"] for s in sizes]
+        walls = [summary[s][system]["wall"] for s in sizes]
+        ax.plot(rows, walls, style, label=system)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("training rows (two digits)")
+    ax.set_ylabel("wall time, median (s)")
+    ax.set_title("Training job vs scikit-learn reference vs Spark floor")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.savefig(path, dpi=100)

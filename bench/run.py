@@ -1,0 +1,184 @@
+"""The benchmark: the training job against the scikit-learn reference and Spark's floor.
+
+For each size (1x = MNIST, 10x, 100x), each system runs at least 3 times, interleaved, and the
+median is reported: wall time, peak memory of the whole process tree, phase timings, accuracy
+and area under ROC. Writes data/bench/results.{json,md} and data/bench/wall_vs_rows.png.
+
+    python bench/run.py --sizes 1,10,100 [--repeats 3]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+from bench_report import plot_wall_vs_rows, render_tables
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+OUT = ROOT / "data" / "bench"
+SOURCE = ROOT.parent / "shared" / "data" / "mnist"
+SPARK_SUBMIT = [str(BIN / "spark-submit"), "--properties-file", "conf/spark-local.conf"]
+DIGITS_ONLY_FROM = 100  # sizes from here on are written with the two digits only
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+def measure(command: list[str]) -> tuple[float, int, str]:
+    """Runs a command; returns wall seconds, peak RSS of its process tree (bytes), stdout."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    root = psutil.Process(process.pid)
+    peak = 0
+    output: list[str] = []
+    reader = _drain(process, output)
+    while process.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(_rss(p) for p in tree))
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.1)
+    reader.join()
+    wall = time.perf_counter() - start
+    text = "".join(output)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{text[-3000:]}")
+    return wall, peak, text
+
+
+def _drain(process: subprocess.Popen, output: list[str]) -> threading.Thread:
+    thread = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+    thread.start()
+    return thread
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return process.memory_info().rss
+    except psutil.NoSuchProcess:
+        return 0
+
+
+def build_input(size: int) -> Path:
+    directory = OUT / "inputs" / f"{size}x"
+    command = [
+        sys.executable,
+        "bench/make_data.py",
+        "--output",
+        str(directory),
+        "--scale",
+        str(size),
+    ]
+    if SOURCE.exists():
+        command += ["--source", str(SOURCE)]
+    if size >= DIGITS_ONLY_FROM:
+        command += ["--digits", "3,7"]
+    subprocess.run(command, cwd=ROOT, check=True)
+    return directory
+
+
+def run_floor(_: Path, master: str) -> dict:
+    wall, peak, _ = measure([*SPARK_SUBMIT, "--master", master, "bench/floor.py"])
+    return {"wall": wall, "peak_bytes": peak}
+
+
+def run_reference(data: Path, _: str) -> dict:
+    wall, peak, text = measure([sys.executable, "bench/reference.py", "--input", str(data)])
+    result = json.loads(text.strip().splitlines()[-1])
+    return {"wall": wall, "peak_bytes": peak, "phases": result["seconds"], **result["metrics"]}
+
+
+def run_job(data: Path, master: str) -> dict:
+    cores = master.removeprefix("local[").removesuffix("]").replace("*", "all")
+    run_id = f"bench-{data.name}-{cores}-{time.time_ns()}"
+    command = [
+        *SPARK_SUBMIT,
+        "--master",
+        master,
+        "jobs/train.py",
+        "--input",
+        str(data),
+        "--output",
+        str(OUT / "runs"),
+        "--run-id",
+        run_id,
+    ]
+    wall, peak, _ = measure(command)
+    manifest = json.loads((OUT / "runs" / run_id / "manifest.json").read_text())
+    headline = manifest["headline_metrics"]
+    rows = manifest["rows_per_digit"]
+    return {
+        "wall": wall,
+        "peak_bytes": peak,
+        "phases": manifest["phase_seconds"],
+        "accuracy": headline["accuracy"],
+        "areaUnderROC": headline["areaUnderROC"],
+        "train_rows": sum(rows["train"].values()),
+        "test_rows": sum(rows["test"].values()),
+    }
+
+
+SYSTEMS = {"floor": run_floor, "reference": run_reference, "job": run_job}
+
+
+def median_result(results: list[dict]) -> dict:
+    """Medians of every numeric field (phases too) over the repeats."""
+    merged = {}
+    for key, value in results[0].items():
+        if isinstance(value, dict):
+            merged[key] = {k: statistics.median(r[key][k] for r in results) for k in value}
+        elif isinstance(value, int | float):
+            merged[key] = statistics.median(r[key] for r in results)
+    merged["runs"] = len(results)
+    return merged
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        default=os.environ.get("BENCH_SIZES", "1,10,100"),
+        help="comma-separated multiples of MNIST; the embedded default (make run) is always added",
+    )
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    sizes = [0, *(int(s) for s in args.sizes.split(","))]
+    OUT.mkdir(parents=True, exist_ok=True)
+    measured: dict[str, dict[str, list[dict]]] = {}
+    for size in sizes:
+        data = build_input(size) if size else ROOT / "data" / "mnist5k"
+        plan = [(name, "local[*]") for name in SYSTEMS]
+        if size == 10:
+            plan.append(("job local[1]", "local[1]"))
+        runs = measured.setdefault(f"{size}x" if size else "embedded", {})
+        if not size:
+            plan = [("job", "local[*]")]
+        for repeat in range(args.repeats):
+            for name, master in plan:
+                result = SYSTEMS[name.split()[0]](data, master)
+                runs.setdefault(name, []).append(result)
+                print(f"{size}x {name} run {repeat + 1}: {result['wall']:.1f} s", flush=True)
+    summary = {
+        size: {name: median_result(r) for name, r in runs.items()}
+        for size, runs in measured.items()
+    }
+    (OUT / "results.json").write_text(json.dumps({"median": summary, "runs": measured}, indent=2))
+    table = render_tables(summary, DIGITS_ONLY_FROM)
+    (OUT / "results.md").write_text(table)
+    plot_wall_vs_rows(summary, OUT / "wall_vs_rows.png")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

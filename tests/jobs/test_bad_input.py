@@ -1,0 +1,220 @@
+"""Every bad input, for every job that reads it: one clear error line, exit 2, nothing published.
+
+The jobs run in-process on the suite's Spark session (a spark-submit per case would cost ~20 s);
+tests/jobs/test_train.py checks once through spark-submit that such an error prints one line.
+"""
+
+import gzip
+import struct
+from pathlib import Path
+
+import ingest as ingest_job
+import numpy as np
+import pytest
+import score as score_job
+import train as train_job
+from mnist_files import tiny_digits, write_idx_pair
+
+from mnist_lr import idx
+
+IMAGES = "train-images-idx3-ubyte"
+LABELS = "train-labels-idx1-ubyte"
+
+
+def idx_input(
+    directory: Path, side: int, images: bytes | None = None, labels: bytes | None = None
+) -> Path:
+    """A train pair of 40 digits, with either file replaced by the bytes given."""
+    good_images, good_labels = tiny_digits(40, side=side)
+    directory.mkdir(parents=True)
+    (directory / IMAGES).write_bytes(images if images is not None else idx.encode(good_images))
+    (directory / LABELS).write_bytes(labels if labels is not None else idx.encode(good_labels))
+    return directory
+
+
+def csv_input(directory: Path, text: str) -> Path:
+    directory.mkdir(parents=True)
+    (directory / "digits.csv").write_text(text)
+    return directory
+
+
+def csv_rows(side: int, cell: str | None = None, last_row_columns: int | None = None) -> str:
+    """20 good rows, then one whose second pixel is ``cell`` or cut to a column count."""
+    images, labels = tiny_digits(21, side=side)
+    rows = [[str(v) for v in [lab, *img.ravel()]] for img, lab in zip(images, labels, strict=True)]
+    if cell is not None:
+        rows[-1][2] = cell
+    if last_row_columns is not None:
+        rows[-1] = rows[-1][:last_row_columns]
+    return "\n".join(",".join(row) for row in rows) + "\n"
+
+
+def header(data_type: int, ndim: int, *dims: int) -> bytes:
+    return struct.pack(">HBB", 0, data_type, ndim) + struct.pack(f">{ndim}I", *dims)
+
+
+def corrupt_gzip(side: int) -> bytes:
+    """A gzip stream whose header decodes but whose checksum at the end is wrong."""
+    data = bytearray(gzip.compress(idx.encode(tiny_digits(40, side=side)[0])))
+    data[-8:-4] = bytes(4)
+    return bytes(data)
+
+
+# Each case: a function making the input under a folder for images of a given side, and the
+# text the error line must hold.
+CASES = {
+    "missing path": (lambda d, s: d / "absent", "input path does not exist"),
+    "empty directory": (lambda d, s: (d.mkdir(), d)[1], "directory holds no data files"),
+    "unreadable file (dangling link)": (
+        lambda d, s: (d.mkdir(), (d / "x.csv").symlink_to("/nonexistent/x.csv"), d / "x.csv")[2],
+        "input path does not exist",
+    ),
+    "idx wrong magic": (
+        lambda d, s: idx_input(d, s, images=b"\x12\x34\x08\x03" + bytes(12)),
+        "wrong magic number 0x12340803",
+    ),
+    "idx data type not unsigned byte": (
+        lambda d, s: idx_input(d, s, images=header(0x0D, 3, 40, s, s) + bytes(40 * s * s * 4)),
+        "IDX data type is float",
+    ),
+    "idx truncated data": (
+        lambda d, s: idx_input(d, s, images=idx.encode(tiny_digits(40, side=s)[0])[:-3]),
+        "truncated: header says 40 items",
+    ),
+    "idx header count disagrees with bytes": (
+        lambda d, s: idx_input(
+            d, s, images=header(8, 3, 30, s, s) + bytes(40 * s * s), labels=idx.encode(np.zeros(30))
+        ),
+        "longer than its header says",
+    ),
+    "idx images and labels counts differ": (
+        lambda d, s: idx_input(d, s, labels=idx.encode(np.zeros(39, np.uint8))),
+        "header says 40 images but",
+    ),
+    "idx labels outside 0..9": (
+        lambda d, s: idx_input(d, s, labels=idx.encode(np.full(40, 12, np.uint8))),
+        "label 12 at index 0 is outside 0..9",
+    ),
+    "idx train and test image sizes differ": (
+        lambda d, s: (
+            write_idx_pair(d, "train", *tiny_digits(40, side=s)),
+            write_idx_pair(d, "t10k", *tiny_digits(20, side=s + 1)),
+            d,
+        )[2],
+        "test images are",
+    ),
+    "idx corrupt gzip": (
+        lambda d, s: idx_input(d, s, images=corrupt_gzip(s)),
+        "corrupt gzip data",
+    ),
+    "csv wrong number of columns": (
+        lambda d, s: csv_input(d, csv_rows(s, last_row_columns=3)),
+        "wrong number of columns",
+    ),
+    "csv non-numeric cell": (lambda d, s: csv_input(d, csv_rows(s, "x")), "non-numeric cell"),
+    "csv pixel outside 0..255": (
+        lambda d, s: csv_input(d, csv_rows(s, "300")),
+        "pixel value outside 0..255 in row 21",
+    ),
+    "csv empty cell": (lambda d, s: csv_input(d, csv_rows(s, "")), "empty cell in row 21"),
+    "csv empty file": (lambda d, s: csv_input(d, ""), "empty CSV file"),
+    "csv header only": (
+        lambda d, s: csv_input(d, ",".join(["label"] + [f"p{i}" for i in range(s * s)]) + "\n"),
+        "no data rows",
+    ),
+}
+
+
+def run_job(job, args: list[str]) -> int:
+    return job.run(job.main, job.parser(), args)
+
+
+def assert_one_error_line(capsys, message: str) -> None:
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1, captured.err
+    assert message in lines[0]
+    assert "Traceback" not in captured.err
+    assert any(line.startswith("hint: ") for line in captured.err.splitlines())
+
+
+def nothing_published(root: Path) -> bool:
+    return not root.exists() or not [p for p in root.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("job_name", ["ingest", "train", "score"])
+def test_bad_input_is_one_error_line_and_nothing_is_published(
+    job_name, case, tmp_path, capsys, request
+):
+    make_input, message = CASES[case]
+    side = 28 if job_name == "score" else 2  # specimens must fit the model's 28x28 first
+    source = make_input(tmp_path / "in", side)
+    output = tmp_path / "out"
+    if job_name == "ingest":
+        code = run_job(ingest_job, ["--input", str(source), "--output", str(output / "ds")])
+    elif job_name == "train":
+        code = run_job(
+            train_job, ["--input", str(source), "--output", str(output), "--run-id", "r"]
+        )
+    else:
+        if case == "idx train and test image sizes differ":
+            pytest.skip("scoring reads one specimen set: there is no test set to disagree with")
+        run, _ = request.getfixturevalue("published_run")
+        code = run_job(
+            score_job, ["--run", str(run), "--input", str(source), "--output", str(output / "s")]
+        )
+    assert code == 2
+    assert_one_error_line(capsys, message)
+    assert nothing_published(output)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--digits", "3,3"], "the two digits must differ"),
+        (["--digits", "3,12"], "digits.positive = 12 is out of range"),
+        (["--digits", "three,7"], "expected two digits like 3,7"),
+        (
+            ["--set", "logistic_regression.reg_parm=0.1"],
+            "unknown key 'logistic_regression.reg_parm'",
+        ),
+        (["--set", "logistic_regression.max_iter=ten"], "max_iter must be int"),
+        (["--set", "logistic_regression.reg_param=-1"], "reg_param = -1.0 is out of range"),
+        (["--set", "logistic_regression.elastic_net_param=2"], "elastic_net_param = 2.0 is out"),
+        (["--set", "logistic_regression.max_iter=0"], "max_iter = 0 is out of range"),
+        (["--run-id", "../escape"], "use letters, digits"),
+    ],
+)
+def test_bad_options_are_refused_before_spark_starts(args, message, tmp_path, capsys, monkeypatch):
+    def no_spark(*_):
+        raise AssertionError("Spark was started")
+
+    monkeypatch.setattr(train_job, "build_session", no_spark)
+    code = run_job(train_job, ["--input", str(tmp_path), "--output", str(tmp_path / "o"), *args])
+    assert code == 2
+    assert_one_error_line(capsys, message)
+
+
+@pytest.mark.parametrize(
+    ("labels", "digits", "message"),
+    [
+        ([3, 7, 1] * 10, "3,8", "the train split has no digit 8"),
+        ([3] * 30, "3,7", "the train split has no digit 7"),
+    ],
+)
+def test_absent_digits_are_refused_before_fitting(labels, digits, message, tmp_path, capsys):
+    images, _ = tiny_digits(len(labels), side=2)
+    write_idx_pair(tmp_path / "in", "train", images, np.array(labels, np.uint8))
+    args = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "o"), "--digits", digits]
+    assert run_job(train_job, args) == 2
+    assert_one_error_line(capsys, message)
+    assert nothing_published(tmp_path / "o")
+
+
+def test_output_path_that_cannot_be_written_is_refused(tmp_path, capsys):
+    write_idx_pair(tmp_path / "in", "train", *tiny_digits(40, side=2))
+    (tmp_path / "file").write_text("not a directory")
+    args = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "file" / "runs")]
+    assert run_job(train_job, args) == 2
+    assert_one_error_line(capsys, "output path is not writable")
