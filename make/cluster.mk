@@ -3,7 +3,7 @@
 #
 # make package        dist/mnist_lr.zip for --py-files, and the spark-submit line to use
 # make cluster-up     start a master and two 1-core workers on 127.0.0.1, print the master URL
-# make cluster-run    ingest + train the embedded sample on that cluster (starts it if needed)
+# make cluster-run    ingest, train and score the embedded sample on that cluster (starts it)
 # make cluster-status the master URL and the workers' states
 # make cluster-down   stop exactly the processes cluster-up started
 # make airflow-setup  the Airflow virtual environment (.venv-airflow)
@@ -11,6 +11,7 @@
 
 CLUSTER_DIR ?= data/cluster
 CLUSTER_OUT ?= data/cluster-out
+CLUSTER_RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)
 CLUSTER_SUBMIT = $(BIN)/spark-submit --master $$(scripts/cluster.sh url) \
 	--properties-file conf/spark-cluster.conf --py-files dist/mnist_lr.zip \
 	--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=$(CLUSTER_DIR)/events
@@ -36,7 +37,9 @@ cluster-run: package sample cluster-up
 	mkdir -p $(CLUSTER_DIR)/events
 	$(CLUSTER_SUBMIT) jobs/ingest.py --input $(SAMPLE) --output $(CLUSTER_OUT)/mnist5k --overwrite
 	$(CLUSTER_SUBMIT) jobs/train.py --config conf/cluster.yaml \
-		--input $(CLUSTER_OUT)/mnist5k --output $(CLUSTER_OUT)/runs
+		--input $(CLUSTER_OUT)/mnist5k --output $(CLUSTER_OUT)/runs --run-id $(CLUSTER_RUN_ID)
+	$(CLUSTER_SUBMIT) jobs/score.py --run $(CLUSTER_OUT)/runs/$(CLUSTER_RUN_ID) \
+		--input $(SAMPLE) --output $(CLUSTER_OUT)/scores/$(CLUSTER_RUN_ID)
 
 airflow-setup: $(AIRFLOW_VENV)/.installed
 
