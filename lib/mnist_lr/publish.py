@@ -46,11 +46,20 @@ class Publisher:
         self.run_path = f"{root}/{name}"
         self.staging_path = f"{root}/{STAGING}/{name}.{uuid.uuid4().hex[:12]}"
         self.manifest_name = manifest_name
-        self._retired_path = f"{self.staging_path}.replaced"
         self.overwrite = overwrite
         self.refuse_if_published()
         if not storage.can_write(output_root):
             raise OutputError(f"{output_root}: output path is not writable")
+        self._remove_stale_staging(f"{root}/{STAGING}", name)
+
+    def _remove_stale_staging(self, staging_root: str, name: str) -> None:
+        """Deletes what earlier, killed attempts at this name left in ``_staging``."""
+        if not self.storage.exists(staging_root):
+            return
+        for entry in self.storage.list(staging_root):
+            if entry.name.startswith(f"{name}."):
+                log.warning("removing %s, left by an interrupted earlier attempt", entry.path)
+                self.storage.delete(entry.path)
 
     def refuse_if_published(self) -> None:
         """Raises OutputError when the run exists and overwriting was not asked for."""
@@ -74,15 +83,25 @@ class Publisher:
             self.staged(self.manifest_name), json.dumps(manifest, indent=2) + "\n"
         )
         self.refuse_if_published()
-        replacing = self.storage.exists(self.run_path)
-        if replacing:
-            self.storage.rename(self.run_path, self._retired_path)
-        if not self.storage.rename(self.staging_path, self.run_path):
+        if self.storage.exists(self.run_path):
+            self._replace()
+        elif not self.storage.rename(self.staging_path, self.run_path):
             raise OutputError(f"{self.run_path}: could not move {self.staging_path} into place")
-        if replacing:
-            self.storage.delete(self._retired_path)
         log.info("published %s", self.run_path)
         return self.run_path
+
+    def _replace(self) -> None:
+        """Puts the staged directory in the published one's place (``--overwrite``).
+
+        Where the file system can swap two directories atomically, readers see the old or the
+        new complete directory at every moment. Elsewhere (HDFS, object stores) the old one is
+        moved aside first, leaving a window of one rename in which neither is visible.
+        """
+        if not self.storage.exchange(self.staging_path, self.run_path):
+            self.storage.rename(self.run_path, f"{self.staging_path}.replaced")
+            self.storage.rename(self.staging_path, self.run_path)
+            self.staging_path = f"{self.staging_path}.replaced"
+        self.storage.delete(self.staging_path)
 
     def discard(self) -> None:
         """Removes the staging directory after a failure."""

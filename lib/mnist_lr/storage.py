@@ -3,7 +3,10 @@
 Only metadata, headers and small text files go through here; pixel data is read by Spark.
 """
 
+import ctypes
+import os
 from dataclasses import dataclass
+from urllib.parse import unquote, urlparse
 
 from pyspark.sql import SparkSession
 
@@ -90,6 +93,23 @@ class Storage:
         fs, source_path = self._resolve(source)
         return fs.rename(source_path, self._resolve(target)[1])
 
+    def exchange(self, first: str, second: str) -> bool:
+        """Swaps two existing paths in one atomic step; False where the file system can't.
+
+        Local file systems on Linux can (renameat2 with RENAME_EXCHANGE), so a reader sees
+        either path's old or new content and never a gap. Hadoop's FileSystem API has no such
+        operation.
+        """
+        local = [_local_path(self.qualify(p)) for p in (first, second)]
+        renameat2 = getattr(_LIBC, "renameat2", None)
+        if None in local or renameat2 is None:
+            return False
+        at_cwd, rename_exchange = -100, 2
+        if renameat2(at_cwd, local[0].encode(), at_cwd, local[1].encode(), rename_exchange):
+            error = ctypes.get_errno()
+            raise OSError(error, f"cannot exchange {first} and {second}: {os.strerror(error)}")
+        return True
+
     def delete(self, path: str) -> None:
         fs, jpath = self._resolve(path)
         fs.delete(jpath, True)
@@ -106,3 +126,12 @@ class Storage:
         except Exception:  # noqa: BLE001 - Hadoop signals denial with AccessControlException
             return False
         return True
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def _local_path(qualified: str) -> str | None:
+    """The local file name of a ``file:`` path, else None."""
+    parsed = urlparse(qualified)
+    return unquote(parsed.path) if parsed.scheme == "file" else None
