@@ -106,45 +106,38 @@ def test_reloaded_model_reproduces_the_published_test_predictions(
     )
 
 
-def test_same_split_coefficients_and_metrics_on_1_and_4_partitions(spark, mnist_sample, tmp_path):
-    for partitions in (1, 4):
+def test_same_split_coefficients_and_metrics_on_reruns_and_on_1_and_4_partitions(
+    spark, mnist_sample, tmp_path
+):
+    runs = {"p1": 1, "p1-again": 1, "p4": 4}
+    for run_id, partitions in runs.items():
         code = run_train(
-            "--input",
-            str(mnist_sample),
-            "--output",
-            str(tmp_path),
-            "--run-id",
-            f"p{partitions}",
-            "--set",
-            f"input.partitions={partitions}",
-            "--set",
-            "logistic_regression.max_iter=30",
-        )
+            "--input", str(mnist_sample), "--output", str(tmp_path), "--run-id", run_id,
+            "--set", f"input.partitions={partitions}", "--set", "logistic_regression.max_iter=30",
+        )  # fmt: skip
         assert code == 0
 
     def published(run_id, name):
         return spark.read.parquet(str(tmp_path / run_id / name))
 
+    def coefficients(run_id):
+        rows = published(run_id, "coefficients").orderBy("pixel").collect()
+        return np.array([r.coefficient for r in rows])
+
+    def metrics(run_id):
+        return {(r.split, r.metric): r.value for r in published(run_id, "metrics").collect()}
+
     split = ["image_id", "split"]
-    assert_df_equality(
-        published("p1", "predictions").select(split),
-        published("p4", "predictions").select(split),
-        ignore_row_order=True,
-    )
-    one = np.array(
-        [r.coefficient for r in published("p1", "coefficients").orderBy("pixel").collect()]
-    )
-    four = np.array(
-        [r.coefficient for r in published("p4", "coefficients").orderBy("pixel").collect()]
-    )
-    np.testing.assert_allclose(one, four, rtol=0, atol=1e-9)
-    metrics = [
-        {(r.split, r.metric): r.value for r in published(p, "metrics").collect()}
-        for p in ("p1", "p4")
-    ]
-    assert metrics[0].keys() == metrics[1].keys()
-    for key, value in metrics[0].items():
-        assert metrics[1][key] == pytest.approx(value, abs=1e-9), key
+    for other in ("p1-again", "p4"):
+        assert_df_equality(
+            published("p1", "predictions").select(split),
+            published(other, "predictions").select(split),
+            ignore_row_order=True,
+        )
+        np.testing.assert_allclose(coefficients("p1"), coefficients(other), rtol=0, atol=1e-9)
+        assert metrics("p1").keys() == metrics(other).keys()
+        for key, value in metrics("p1").items():
+            assert metrics(other)[key] == pytest.approx(value, abs=1e-9), key
 
 
 def test_quality_on_real_mnist_matches_scikit_learn(spark, shared_mnist, tmp_path):
