@@ -59,7 +59,8 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
-def runner(env: dict[str, str], *args: str) -> dict:
+def runner(env: dict[str, str], *args: str) -> tuple[dict, str]:
+    """Runs dag_runner.py; returns its JSON result and its whole output (the tasks' logs)."""
     result = subprocess.run(
         [str(AIRFLOW_PYTHON), str(RUNNER), *args],
         env=env,
@@ -70,7 +71,7 @@ def runner(env: dict[str, str], *args: str) -> dict:
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     assert result.returncode == 0 and lines, result.stdout[-5000:]
-    return json.loads(lines[-1].removeprefix("RESULT "))
+    return json.loads(lines[-1].removeprefix("RESULT ")), result.stdout
 
 
 def safe(run_id: str) -> str:
@@ -78,7 +79,7 @@ def safe(run_id: str) -> str:
 
 
 def test_dag_imports_and_is_the_chain_ingest_train_gate_score(airflow_env):
-    shape = runner(airflow_env, "describe")
+    shape, _ = runner(airflow_env, "describe")
 
     assert shape["import_errors"] == {}
     assert shape["dag_ids"] == ["mnist_lr"]
@@ -108,10 +109,11 @@ def test_run_publishes_under_its_run_id_then_a_strict_gate_stops_before_scoring(
         "max_iter": 20,
     }
 
-    passed = runner(airflow_env, "run", json.dumps(conf))
+    passed, log = runner(airflow_env, "run", json.dumps(conf))
 
     assert passed["state"] == "success"
     assert passed["tasks"] == dict.fromkeys(CHAIN, "success")
+    assert "quality gate passed for " in log
     assert re.search(r"[:+]", passed["run_id"])  # the run id needed its folder name sanitised
     run_name = safe(passed["run_id"])
     run = tmp_path / "runs" / run_name
@@ -124,7 +126,7 @@ def test_run_publishes_under_its_run_id_then_a_strict_gate_stops_before_scoring(
     assert pq.read_table(tmp_path / "scores" / run_name).num_rows == 5000
 
     strict = {**conf, "min_accuracy": 0.9999, "min_area_under_roc": 0.9999}
-    stopped = runner(airflow_env, "run", json.dumps(strict))
+    stopped, log = runner(airflow_env, "run", json.dumps(strict))
 
     assert stopped["state"] == "failed"
     assert stopped["tasks"] == {
@@ -133,7 +135,13 @@ def test_run_publishes_under_its_run_id_then_a_strict_gate_stops_before_scoring(
         "quality_gate": "failed",
         "score": "upstream_failed",
     }
+    assert stopped["tries"]["quality_gate"] == 1  # failed without using its retries
     stopped_name = safe(stopped["run_id"])
+    assert re.search(
+        rf"quality gate failed for {re.escape(f'{tmp_path}/runs/{stopped_name}')}: "
+        r"test accuracy 0\.\d{4} < 0\.9999; test areaUnderROC 0\.\d{4} < 0\.9999",
+        log,
+    )
     assert stopped_name != run_name
     assert (tmp_path / "runs" / stopped_name / "manifest.json").exists()
     assert not (tmp_path / "scores" / stopped_name).exists()
