@@ -16,7 +16,7 @@ SPARK_SUBMIT := $(BIN)/spark-submit --properties-file conf/spark-local.conf
 run: venv check-java sample
 	$(SPARK_SUBMIT) jobs/train.py --config conf/default.yaml --input $(SAMPLE) --output $(RUNS)
 
-test: venv check-java lint
+test: venv check-java lint airflow-setup
 	$(BIN)/python -m pytest
 
 lint: venv
@@ -51,7 +51,7 @@ notebook: venv
 	@echo "wrote data/explore.ipynb"
 
 clean:
-	rm -rf $(VENV) data dist
+	rm -rf $(VENV) .venv-airflow data dist
 
 # Targets of other areas (cluster, packaging, Airflow, benchmark) live in make/*.mk.
 -include make/*.mk

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["cluster_support"]  # the standalone cluster fixture
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = Path(os.environ.get("MNIST_SHARED_DIR", ROOT.parent / "shared" / "data" / "mnist"))
 

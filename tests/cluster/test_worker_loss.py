@@ -1,0 +1,72 @@
+"""Losing a worker while the job fits: Spark reschedules, and the result does not change."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
+import train as train_job
+from conftest import ROOT
+
+ARGS = ["--set", "input.partitions=2", "--set", "logistic_regression.max_iter=100"]
+
+
+def command_line(process: psutil.Process) -> str:
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:  # exited (a zombie) since it was listed
+        return ""
+
+
+def test_killing_a_worker_while_fitting_gives_the_undisturbed_result(
+    spark,
+    cluster,
+    mnist_sample,
+    tmp_path,  # noqa: F811
+):
+    master, run_dir = cluster
+    undisturbed = ["--input", str(mnist_sample), "--output", str(tmp_path), "--run-id", "calm"]
+    assert train_job.run(train_job.main, train_job.parser(), [*undisturbed, *ARGS]) == 0
+
+    command = [
+        str(Path(sys.executable).with_name("spark-submit")),
+        "--master", master, "--properties-file", "conf/spark-cluster.conf",
+        "--conf", "spark.cores.max=2", "--conf", "spark.driver.memory=1g",
+        "jobs/train.py", "--input", str(mnist_sample), "--output", str(tmp_path),
+        "--run-id", "disturbed", *ARGS,
+    ]  # fmt: skip
+    job = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    log = []
+    for line in job.stdout:
+        log.append(line)
+        if "fit: started" in line:
+            break
+    time.sleep(3)  # some iterations in
+    worker = psutil.Process(int((run_dir / "worker1.pid").read_text()))
+    lost = [worker, *worker.children(recursive=True)]
+    assert any("CoarseGrainedExecutorBackend" in command_line(p) for p in lost[1:])
+    for process in lost:
+        process.send_signal(signal.SIGKILL)
+    log += job.stdout.readlines()
+    assert job.wait(timeout=600) == 0, "".join(log)[-4000:]
+    assert any("fit: done" in line for line in log)
+    assert any("Lost executor" in line and "worker lost" in line for line in log)
+
+    def published(run_id):
+        manifest = json.loads((tmp_path / run_id / "manifest.json").read_text())
+        coefficients = pd.read_parquet(tmp_path / run_id / "coefficients").sort_values("pixel")
+        return manifest["headline_metrics"], coefficients["coefficient"].to_numpy()
+
+    calm_metrics, calm_coefficients = published("calm")
+    metrics, coefficients = published("disturbed")
+    assert metrics.keys() == calm_metrics.keys()
+    for name, value in calm_metrics.items():
+        assert abs(metrics[name] - value) <= 1e-9, name
+    np.testing.assert_allclose(coefficients, calm_coefficients, rtol=0, atol=1e-9)
