@@ -38,11 +38,10 @@ def main(args: argparse.Namespace) -> int:
     timer = PhaseTimer()
     with timer.phase("session"):
         spark = build_session("mnist-lr-ingest", args.verbose)
-    root, _, name = args.output.rstrip("/").rpartition("/")
-    publisher = Publisher(
-        Storage(spark), root or ".", name, args.overwrite, manifest_name="_manifest.json"
+    publisher = Publisher.for_directory(
+        Storage(spark), args.output, args.overwrite, manifest_name="_manifest.json"
     )
-    try:
+    with publisher.discarding_on_failure():
         with timer.phase("read"):
             inputs = read_digits(
                 spark, args.input, args.format, require_labels=not args.allow_unlabeled
@@ -54,9 +53,6 @@ def main(args: argparse.Namespace) -> int:
                     publisher.staged(split)
                 ).count()
         path = publisher.publish(dataset_manifest(inputs, timer.seconds))
-    except BaseException:
-        publisher.discard()
-        raise
     print(f"wrote canonical dataset {path} ({facts})")
     return 0
 

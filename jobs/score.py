@@ -50,9 +50,10 @@ def main(args: argparse.Namespace) -> int:
     with timer.phase("session"):
         spark = build_session("mnist-lr-score", args.verbose)
     storage = Storage(spark)
-    root, _, name = args.output.rstrip("/").rpartition("/")
-    publisher = Publisher(storage, root or ".", name, args.overwrite, manifest_name="_score.json")
-    try:
+    publisher = Publisher.for_directory(
+        storage, args.output, args.overwrite, manifest_name="_score.json"
+    )
+    with publisher.discarding_on_failure():
         with timer.phase("load"):
             published = load_published_run(storage, args.run)
         negative, positive = published.digits
@@ -76,9 +77,6 @@ def main(args: argparse.Namespace) -> int:
                 "phase_seconds": timer.seconds,
             }
         )
-    except BaseException:
-        publisher.discard()
-        raise
     predicted = ", ".join(f"{d}: {n}" for d, n in summary["predicted"].items())
     run_id = published.manifest["run_id"]
     line = f"scored {summary['specimens']} specimens with run {run_id} ({predicted})"

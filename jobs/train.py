@@ -97,7 +97,7 @@ def main(args: argparse.Namespace) -> int:
         spark = build_session(f"mnist-lr-train-{run_id}", args.verbose)
     storage = Storage(spark)
     publisher = Publisher(storage, args.output, run_id, args.overwrite)
-    try:
+    with publisher.discarding_on_failure():
         with timer.phase("read") as facts:
             inputs = read_digits(
                 spark, args.input, args.format, args.test_input, keep_labels=(negative, positive)
@@ -171,9 +171,6 @@ def main(args: argparse.Namespace) -> int:
                 spark_master=spark.sparkContext.master,
             )
             run_path = publisher.publish(manifest)
-    except BaseException:
-        publisher.discard()
-        raise
     headline = manifest["headline_metrics"]
     print(f"published run {run_id} to {run_path}")
     print(

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from mnist_files import spark_submit_train
 
 pytest_plugins = ["cluster_support"]  # the standalone cluster fixture
 
@@ -61,22 +62,10 @@ def mnist_sample(tmp_path_factory) -> Path:
 def published_run(mnist_sample, tmp_path_factory):
     """One real spark-submit of the training job on the embedded sample."""
     output = tmp_path_factory.mktemp("runs")
-    command = [
-        str(Path(sys.executable).with_name("spark-submit")),
-        "--master",
-        "local[2]",
-        "--properties-file",
-        "conf/spark-local.conf",
-        "jobs/train.py",
-        "--input",
-        str(mnist_sample),
-        "--output",
-        str(output),
-        "--run-id",
-        "e2e",
-        "--set",
-        "logistic_regression.max_iter=50",
-    ]
+    command = spark_submit_train(
+        "local[2]", "--input", str(mnist_sample), "--output", str(output),
+        "--run-id", "e2e", "--set", "logistic_regression.max_iter=50",
+    )  # fmt: skip
     # spark-submit merges the Python driver's stderr into its stdout.
     result = subprocess.run(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600

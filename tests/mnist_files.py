@@ -1,6 +1,7 @@
 """Helpers that write small MNIST files for tests."""
 
 import gzip
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -33,3 +34,11 @@ def tiny_digits(count: int, side: int = 2, seed: int = 0) -> tuple[np.ndarray, n
     images = rng.integers(0, 256, size=(count, side, side), dtype=np.uint8)
     labels = (np.arange(count) % 10).astype(np.uint8)
     return images, labels
+
+
+def spark_submit_train(master: str, *args: str, properties: str = "conf/spark-local.conf"):
+    """A spark-submit command line for jobs/train.py, to run from the repository root."""
+    return [
+        str(Path(sys.executable).with_name("spark-submit")),
+        "--master", master, "--properties-file", properties, "jobs/train.py", *args,
+    ]  # fmt: skip

@@ -8,6 +8,8 @@ exist. An existing one is replaced only when the user asks (``overwrite``).
 import json
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pyspark.sql import DataFrame
@@ -60,6 +62,23 @@ class Publisher:
             if entry.name.startswith(f"{name}."):
                 log.warning("removing %s, left by an interrupted earlier attempt", entry.path)
                 self.storage.delete(entry.path)
+
+    @classmethod
+    def for_directory(
+        cls, storage: Storage, path: str, overwrite: bool, manifest_name: str
+    ) -> "Publisher":
+        """A publisher of the directory ``path`` itself (a dataset or a scoring output)."""
+        root, _, name = path.rstrip("/").rpartition("/")
+        return cls(storage, root or ".", name, overwrite, manifest_name)
+
+    @contextmanager
+    def discarding_on_failure(self) -> Iterator["Publisher"]:
+        """Removes the staging directory when the block fails, whatever the failure."""
+        try:
+            yield self
+        except BaseException:
+            self.discard()
+            raise
 
     def refuse_if_published(self) -> None:
         """Raises OutputError when the run exists and overwriting was not asked for."""

@@ -3,15 +3,14 @@
 import json
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import psutil
 import train as train_job
 from conftest import ROOT
+from mnist_files import spark_submit_train
 
 ARGS = ["--set", "input.partitions=2", "--set", "logistic_regression.max_iter=100"]
 
@@ -33,13 +32,10 @@ def test_killing_a_worker_while_fitting_gives_the_undisturbed_result(
     undisturbed = ["--input", str(mnist_sample), "--output", str(tmp_path), "--run-id", "calm"]
     assert train_job.run(train_job.main, train_job.parser(), [*undisturbed, *ARGS]) == 0
 
-    command = [
-        str(Path(sys.executable).with_name("spark-submit")),
-        "--master", master, "--properties-file", "conf/spark-cluster.conf",
-        "--conf", "spark.cores.max=2", "--conf", "spark.driver.memory=1g",
-        "jobs/train.py", "--input", str(mnist_sample), "--output", str(tmp_path),
-        "--run-id", "disturbed", *ARGS,
-    ]  # fmt: skip
+    command = spark_submit_train(
+        master, "--input", str(mnist_sample), "--output", str(tmp_path), "--run-id", "disturbed",
+        *ARGS, properties="conf/spark-cluster.conf",
+    )  # fmt: skip
     job = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

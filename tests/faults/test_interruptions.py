@@ -3,23 +3,21 @@
 import json
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import psutil
 import pytest
 from conftest import ROOT
+from mnist_files import spark_submit_train
 
 OUTPUTS = {"model", "metrics", "confusion", "coefficients", "predictions", "digits", "figures"}
 
 
 def train_command(mnist_sample: Path, output: Path, run_id: str) -> list[str]:
-    return [
-        str(Path(sys.executable).with_name("spark-submit")),
-        "--master", "local[2]", "--properties-file", "conf/spark-local.conf",
-        "jobs/train.py", "--input", str(mnist_sample), "--output", str(output),
+    return spark_submit_train(
+        "local[2]", "--input", str(mnist_sample), "--output", str(output),
         "--run-id", run_id, "--set", "logistic_regression.max_iter=20",
-    ]  # fmt: skip
+    )  # fmt: skip
 
 
 def start(command: list[str]) -> subprocess.Popen:

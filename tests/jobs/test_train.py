@@ -1,13 +1,12 @@
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import train as train_job
 from chispa import assert_df_equality
 from conftest import ROOT
+from mnist_files import spark_submit_train
 from pyspark.ml import PipelineModel
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
@@ -258,18 +257,9 @@ def test_spark_submit_reports_an_executor_error_as_one_line(tmp_path):
     write_idx_pair(tmp_path / "in", "train", *tiny_digits(30))
     labels = tmp_path / "in" / "train-labels-idx1-ubyte.gz"
     labels.write_bytes(labels.read_bytes()[:-6])  # a cut gzip stream: corrupt
-    command = [
-        str(Path(sys.executable).with_name("spark-submit")),
-        "--master",
-        "local[1]",
-        "--properties-file",
-        "conf/spark-local.conf",
-        "jobs/train.py",
-        "--input",
-        str(tmp_path / "in"),
-        "--output",
-        str(tmp_path / "runs"),
-    ]
+    command = spark_submit_train(
+        "local[1]", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "runs")
+    )
     result = subprocess.run(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600
     )
