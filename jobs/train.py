@@ -11,7 +11,13 @@ from datetime import datetime, timezone
 from mnist_lr.cli import add_input_arguments, add_verbose_argument, run
 from mnist_lr.config import load_config, parse_digits
 from mnist_lr.errors import ConfigError
-from mnist_lr.evaluate import area_metrics, coefficient_frame, confusion, summary_metrics
+from mnist_lr.evaluate import (
+    area_metrics,
+    coefficient_frame,
+    confusion,
+    summary_metrics,
+    with_run_id,
+)
 from mnist_lr.manifest import build_manifest, utc_now
 from mnist_lr.publish import Publisher
 from mnist_lr.readers import read_digits
@@ -125,16 +131,15 @@ def main(args: argparse.Namespace) -> int:
                 .unionByName(area_metrics(predictions, positive))
                 .unionByName(iterations)
             )
-            publisher.write_parquet(metrics.coalesce(1), "metrics")
-            publisher.write_parquet(
-                confusion(predictions, negative, positive).coalesce(1), "confusion"
+            coefficients = coefficient_frame(
+                spark, lr_model.coefficients.toArray().tolist(), inputs.train.width
             )
-            publisher.write_parquet(
-                coefficient_frame(
-                    spark, lr_model.coefficients.toArray().tolist(), inputs.train.width
-                ),
-                "coefficients",
-            )
+            for name, output in (
+                ("metrics", metrics),
+                ("confusion", confusion(predictions, negative, positive)),
+                ("coefficients", coefficients),
+            ):
+                publisher.write_parquet(output.coalesce(1).transform(with_run_id(run_id)), name)
             metric_rows = [
                 row.asDict() for row in spark.read.parquet(publisher.staged("metrics")).collect()
             ]

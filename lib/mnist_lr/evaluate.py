@@ -4,7 +4,7 @@ The predictions frame has ``split``, ``label_digit``, ``predicted_digit`` and ``
 (of the positive digit). Every metric is exact: areas come from all distinct scores, not bins.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import product
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
@@ -146,3 +146,12 @@ def coefficient_frame(spark: SparkSession, coefficients: list[float], width: int
         for pixel, value in enumerate(coefficients)
     ]
     return spark.createDataFrame(rows, COEFFICIENT_SCHEMA)
+
+
+def with_run_id(run_id: str) -> Callable[[DataFrame], DataFrame]:
+    """Puts a ``run_id`` column first, so outputs of many runs can be read and told apart."""
+
+    def transform(df: DataFrame) -> DataFrame:
+        return df.select(F.lit(run_id).alias("run_id"), "*")
+
+    return transform

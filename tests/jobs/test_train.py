@@ -15,9 +15,9 @@ from mnist_lr import idx
 from mnist_lr.readers import read_digits
 
 OUTPUTS = {
-    "metrics": "split string, metric string, value double",
-    "confusion": "split string, actual_digit int, predicted_digit int, count bigint",
-    "coefficients": "pixel int, row int, col int, coefficient double",
+    "metrics": "run_id string, split string, metric string, value double",
+    "confusion": "run_id string, split string, actual_digit int, predicted_digit int, count bigint",
+    "coefficients": "run_id string, pixel int, row int, col int, coefficient double",
     "predictions": "image_id string, split string, label_digit int, predicted_digit int, "
     "probability double, margin double",
 }

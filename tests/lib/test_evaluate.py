@@ -5,7 +5,13 @@ import pytest
 from chispa import assert_approx_df_equality, assert_df_equality
 from pyspark.ml.evaluation import BinaryClassificationEvaluator
 
-from mnist_lr.evaluate import area_metrics, coefficient_frame, confusion, summary_metrics
+from mnist_lr.evaluate import (
+    area_metrics,
+    coefficient_frame,
+    confusion,
+    summary_metrics,
+    with_run_id,
+)
 
 SCHEMA = "split string, label_digit int, predicted_digit int, probability double"
 METRICS = "split string, metric string, value double"
@@ -108,3 +114,9 @@ def test_coefficient_frame_places_pixels_row_major(spark):
     )
     actual = coefficient_frame(spark, [0.5, -1.0, 0.0, 2.0, 0.25, -0.5], width=3)
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_with_run_id_comes_first(spark):
+    df = spark.createDataFrame([("test", "accuracy", 0.5)], METRICS)
+    expected = spark.createDataFrame([("r1", "test", "accuracy", 0.5)], "run_id string, " + METRICS)
+    assert_df_equality(df.transform(with_run_id("r1")), expected, ignore_nullable=True)
