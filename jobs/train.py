@@ -11,13 +11,7 @@ from datetime import datetime, timezone
 from mnist_lr.cli import add_input_arguments, add_verbose_argument, run
 from mnist_lr.config import load_config, parse_digits
 from mnist_lr.errors import ConfigError
-from mnist_lr.evaluate import (
-    area_metrics,
-    coefficient_frame,
-    confusion,
-    summary_metrics,
-    with_run_id,
-)
+from mnist_lr.evaluate import evaluation_outputs, with_run_id
 from mnist_lr.manifest import build_manifest, utc_now
 from mnist_lr.publish import Publisher
 from mnist_lr.readers import read_digits
@@ -122,23 +116,15 @@ def main(args: argparse.Namespace) -> int:
         with timer.phase("evaluate") as facts:
             predictions_path = publisher.write_parquet(predict(model, frame), "predictions")
             predictions = spark.read.parquet(predictions_path)
-            iterations = spark.createDataFrame(
-                [("train", "iterations", float(lr_model.summary.totalIterations))],
-                "split string, metric string, value double",
+            outputs = evaluation_outputs(
+                predictions,
+                lr_model.coefficients.toArray().tolist(),
+                lr_model.summary.totalIterations,
+                negative,
+                positive,
+                inputs.train.width,
             )
-            metrics = (
-                summary_metrics(predictions, positive)
-                .unionByName(area_metrics(predictions, positive))
-                .unionByName(iterations)
-            )
-            coefficients = coefficient_frame(
-                spark, lr_model.coefficients.toArray().tolist(), inputs.train.width
-            )
-            for name, output in (
-                ("metrics", metrics),
-                ("confusion", confusion(predictions, negative, positive)),
-                ("coefficients", coefficients),
-            ):
+            for name, output in outputs.items():
                 publisher.write_parquet(output.coalesce(1).transform(with_run_id(run_id)), name)
             metric_rows = [
                 row.asDict() for row in spark.read.parquet(publisher.staged("metrics")).collect()

@@ -70,7 +70,9 @@ def area_metrics(predictions: DataFrame, positive_digit: int) -> DataFrame:
     """Exact areas under the ROC and precision-recall curves per split (trapezoidal rule).
 
     Tied scores form one curve point, as in MLlib's BinaryClassificationMetrics with
-    ``numBins=0``; the PR curve starts at recall 0 with the first point's precision.
+    ``numBins=0``; the PR curve starts at recall 0 with the first point's precision. A split
+    without negatives has no ROC curve, one without positives no curve at all: such areas are
+    null (the training job refuses splits that lack a digit before it gets here).
 
     Returns:
         Long rows (split, metric, value) for areaUnderROC and areaUnderPR.
@@ -85,9 +87,9 @@ def area_metrics(predictions: DataFrame, positive_digit: int) -> DataFrame:
     points = (
         by_score.withColumn("tp", F.sum("pos").over(cumulative))
         .withColumn("fp", F.sum("neg").over(cumulative))
-        .withColumn("tpr", F.col("tp") / F.sum("pos").over(whole))
-        .withColumn("fpr", F.col("fp") / F.sum("neg").over(whole))
-        .withColumn("precision", F.col("tp") / (F.col("tp") + F.col("fp")))
+        .withColumn("tpr", F.try_divide("tp", F.sum("pos").over(whole)))
+        .withColumn("fpr", F.try_divide("fp", F.sum("neg").over(whole)))
+        .withColumn("precision", F.try_divide("tp", F.col("tp") + F.col("fp")))
     )
     first_precision = F.first("precision").over(cumulative)
     segments = points.select(
@@ -137,6 +139,31 @@ def confusion(
     return cells.join(counts, [SPLIT, "actual_digit", "predicted_digit"], "left").select(
         SPLIT, "actual_digit", "predicted_digit", F.coalesce("count", F.lit(0)).alias("count")
     )
+
+
+def evaluation_outputs(
+    predictions: DataFrame,
+    coefficients: list[float],
+    iterations: int,
+    negative_digit: int,
+    positive_digit: int,
+    width: int,
+) -> dict[str, DataFrame]:
+    """The run's metrics (with the LR iteration count), confusion and coefficient frames."""
+    spark = predictions.sparkSession
+    iteration_rows = spark.createDataFrame(
+        [(TRAIN, "iterations", float(iterations))], "split string, metric string, value double"
+    )
+    metrics = (
+        summary_metrics(predictions, positive_digit)
+        .unionByName(area_metrics(predictions, positive_digit))
+        .unionByName(iteration_rows)
+    )
+    return {
+        "metrics": metrics,
+        "confusion": confusion(predictions, negative_digit, positive_digit),
+        "coefficients": coefficient_frame(spark, coefficients, width),
+    }
 
 
 def coefficient_frame(spark: SparkSession, coefficients: list[float], width: int) -> DataFrame:

@@ -9,6 +9,7 @@ from mnist_lr.evaluate import (
     area_metrics,
     coefficient_frame,
     confusion,
+    evaluation_outputs,
     summary_metrics,
     with_run_id,
 )
@@ -120,3 +121,20 @@ def test_with_run_id_comes_first(spark):
     df = spark.createDataFrame([("test", "accuracy", 0.5)], METRICS)
     expected = spark.createDataFrame([("r1", "test", "accuracy", 0.5)], "run_id string, " + METRICS)
     assert_df_equality(df.transform(with_run_id("r1")), expected, ignore_nullable=True)
+
+
+def test_evaluation_outputs_add_the_iteration_count(spark, predictions):
+    outputs = evaluation_outputs(predictions, [0.5, -1.0], 17, 3, 7, width=2)
+    assert list(outputs) == ["metrics", "confusion", "coefficients"]
+    expected = spark.createDataFrame([("train", "iterations", 17.0)], METRICS)
+    iterations = outputs["metrics"].filter("metric = 'iterations'")
+    assert_df_equality(iterations, expected, ignore_nullable=True)
+    assert outputs["coefficients"].count() == 2 and outputs["confusion"].count() == 8
+
+
+def test_a_split_without_negatives_has_no_roc_area(spark, predictions):
+    actual = area_metrics(predictions.filter("split = 'train'"), positive_digit=7)
+    expected = spark.createDataFrame(
+        [("train", "areaUnderROC", None), ("train", "areaUnderPR", 1.0)], METRICS
+    )
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
