@@ -150,8 +150,10 @@ up() {
 
   deadline=$((SECONDS + CLUSTER_TIMEOUT))
   until [ "$(alive_workers)" -ge "$CLUSTER_WORKERS" ]; do
-    while read -r name class; do
-      ours "$(pid_of "$name")" "$class" || fail_start "$name exited while starting"
+    # Only "dead" counts here: until the backgrounded shell has exec'd spark-class, the pid's
+    # command line is still this script's, so the class check of ours() would misfire.
+    while read -r name _; do
+      live "$(pid_of "$name")" || fail_start "$name exited while starting"
     done < <(members)
     if [ "$SECONDS" -ge "$deadline" ]; then
       fail_start "$(alive_workers) of $CLUSTER_WORKERS workers alive after ${CLUSTER_TIMEOUT}s"
