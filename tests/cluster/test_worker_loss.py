@@ -40,18 +40,23 @@ def test_killing_a_worker_while_fitting_gives_the_undisturbed_result(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     log = []
-    for line in job.stdout:
-        log.append(line)
-        if "fit: started" in line:
-            break
-    time.sleep(3)  # some iterations in
-    worker = psutil.Process(int((run_dir / "worker1.pid").read_text()))
-    lost = [worker, *worker.children(recursive=True)]
-    assert any("CoarseGrainedExecutorBackend" in command_line(p) for p in lost[1:])
-    for process in lost:
-        process.send_signal(signal.SIGKILL)
-    log += job.stdout.readlines()
-    assert job.wait(timeout=600) == 0, "".join(log)[-4000:]
+    try:
+        for line in job.stdout:
+            log.append(line)
+            if "fit: started" in line:
+                break
+        time.sleep(3)  # some iterations in
+        worker = psutil.Process(int((run_dir / "worker1.pid").read_text()))
+        lost = [worker, *worker.children(recursive=True)]
+        assert any("CoarseGrainedExecutorBackend" in command_line(p) for p in lost[1:])
+        for process in lost:
+            process.send_signal(signal.SIGKILL)
+        log += job.stdout.readlines()
+        assert job.wait(timeout=600) == 0, "".join(log)[-4000:]
+    finally:
+        if job.poll() is None:  # a failed assertion must not leave the job running
+            job.kill()
+            job.wait()
     assert any("fit: done" in line for line in log)
     assert any("Lost executor" in line and "worker lost" in line for line in log)
 
