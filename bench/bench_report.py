@@ -8,14 +8,17 @@ MIB = 1024 * 1024
 PHASES = ["session", "read", "prepare", "fit", "evaluate", "figures", "publish"]
 
 
-def render_tables(summary: dict, digits_only_from: int) -> str:
+def render_tables(summary: dict, digits_only_from: int, settings: dict) -> str:
     lines = [
         "# Benchmark: training job vs scikit-learn reference vs Spark floor",
         "",
-        "Medians of interleaved runs, measured in one `make bench` invocation on this machine.",
+        "Medians of interleaved runs, measured in one `make bench` invocation on this machine",
+        f"({settings['cpu_count']} cores; the job's driver heap is {settings['driver_memory']}, "
+        "from conf/spark-local.conf).",
         f"Sizes of {digits_only_from}x and more hold only the two digits (3 and 7) to save disk;",
         "smaller sizes hold all ten digits, as MNIST does.",
-        "`embedded` is what `make run` trains on.",
+        "`embedded` is what `make run` trains on. The `publish` phase is saving the model; the",
+        "manifest that records the phases is written after it, with one rename.",
         "",
         "| size | system | runs | train rows | wall s | × reference | job − floor s | peak MiB "
         "| accuracy | AUC |",
@@ -25,6 +28,12 @@ def render_tables(summary: dict, digits_only_from: int) -> str:
         reference = systems.get("reference", {}).get("wall")
         floor = systems.get("floor", {}).get("wall")
         for name, result in systems.items():
+            if "failed_runs" in result:
+                lines.append(
+                    f"| {size} | {name} | {result['runs']} | FAILED in {result['failed_runs']} "
+                    "runs (see results.json) | | | | | | |"
+                )
+                continue
             ratio = f"{result['wall'] / reference:.2f}" if reference else "–"
             above_floor = (
                 f"{result['wall'] - floor:.1f}" if floor and name.startswith("job") else "–"
@@ -39,7 +48,7 @@ def render_tables(summary: dict, digits_only_from: int) -> str:
     lines += ["| size | system | " + " | ".join(PHASES) + " |", "|" + " --- |" * (len(PHASES) + 2)]
     for size, systems in summary.items():
         for name, result in systems.items():
-            if name.startswith("job"):
+            if name.startswith("job") and "phases" in result:
                 phases = result["phases"]
                 cells = " | ".join(f"{phases[p]:.1f}" if p in phases else "–" for p in PHASES)
                 lines.append(f"| {size} | {name} | {cells} |")
@@ -55,6 +64,8 @@ def targets(summary: dict) -> list[str]:
         return summary.get(size, {}).get(system, {}).get("phases", {}).get("fit")
 
     lines = []
+    if "failed_runs" in summary.get("100x", {}).get("job", {}):
+        lines.append("100x completes: NOT met (the job failed; see results.json)")
     job, floor, reference = wall("1x", "job"), wall("1x", "floor"), wall("1x", "reference")
     if job and floor and reference:
         lines.append(_target("1x: job − floor ≤ 1.5 × reference", job - floor, 1.5 * reference))
@@ -75,7 +86,7 @@ def targets(summary: dict) -> list[str]:
             _target("make run's job on the embedded default ≤ 30 s", wall("embedded", "job"), 30)
         )
     for size, systems in summary.items():
-        if "job" in systems and "reference" in systems:
+        if "accuracy" in systems.get("job", {}) and "accuracy" in systems.get("reference", {}):
             gap = abs(systems["job"]["accuracy"] - systems["reference"]["accuracy"]) * 100
             lines.append(_target(f"{size}: accuracy gap to reference (points) ≤ 0.5", gap, 0.5))
     return lines
@@ -97,7 +108,11 @@ def plot_wall_vs_rows(summary: dict, path: Path) -> None:
     """Log-log wall time against training rows for the job, the reference and the floor."""
     fig = Figure(figsize=(7, 5), layout="constrained")
     ax = fig.subplots()
-    sizes = [size for size in summary if "reference" in summary[size]]
+    sizes = [
+        size
+        for size in summary
+        if all("wall" in summary[size].get(s, {}) for s in ("job", "reference", "floor"))
+    ]
     for system, style in (("job", "o-"), ("reference", "s-"), ("floor", "^--")):
         rows = [summary[s]["job"]["train_rows"] for s in sizes]
         walls = [summary[s][system]["wall"] for s in sizes]

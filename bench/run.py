@@ -131,8 +131,23 @@ def run_job(data: Path, master: str) -> dict:
 SYSTEMS = {"floor": run_floor, "reference": run_reference, "job": run_job}
 
 
+def driver_memory() -> str:
+    """The driver heap the job runs with, from the properties file spark-submit is given."""
+    for line in (ROOT / SPARK_SUBMIT[2]).read_text().splitlines():
+        if line.split() and line.split()[0] == "spark.driver.memory":
+            return line.split()[1]
+    return "Spark's default (1g)"
+
+
 def median_result(results: list[dict]) -> dict:
-    """Medians of every numeric field (phases too) over the repeats."""
+    """Medians of every numeric field (phases too) over the repeats; failures are counted.
+
+    A system with any failed run reports only its failures: a median of the runs that
+    happened to succeed would hide them.
+    """
+    failures = [r["failed"] for r in results if "failed" in r]
+    if failures:
+        return {"runs": len(results), "failed_runs": len(failures), "error": failures[0]}
     merged = {}
     for key, value in results[0].items():
         if isinstance(value, dict):
@@ -165,15 +180,22 @@ def main(argv: list[str]) -> int:
             plan = [("job", "local[*]")]
         for repeat in range(args.repeats):
             for name, master in plan:
-                result = SYSTEMS[name.split()[0]](data, master)
+                try:
+                    result = SYSTEMS[name.split()[0]](data, master)
+                    print(f"{size}x {name} run {repeat + 1}: {result['wall']:.1f} s", flush=True)
+                except RuntimeError as error:
+                    result = {"failed": str(error)[-3000:]}
+                    print(f"{size}x {name} run {repeat + 1}: FAILED\n{error}", flush=True)
                 runs.setdefault(name, []).append(result)
-                print(f"{size}x {name} run {repeat + 1}: {result['wall']:.1f} s", flush=True)
     summary = {
         size: {name: median_result(r) for name, r in runs.items()}
         for size, runs in measured.items()
     }
-    (OUT / "results.json").write_text(json.dumps({"median": summary, "runs": measured}, indent=2))
-    table = render_tables(summary, DIGITS_ONLY_FROM)
+    settings = {"driver_memory": driver_memory(), "cpu_count": os.cpu_count()}
+    (OUT / "results.json").write_text(
+        json.dumps({"settings": settings, "median": summary, "runs": measured}, indent=2)
+    )
+    table = render_tables(summary, DIGITS_ONLY_FROM, settings)
     (OUT / "results.md").write_text(table)
     plot_wall_vs_rows(summary, OUT / "wall_vs_rows.png")
     print(table)

@@ -8,6 +8,8 @@ import re
 import sys
 from datetime import datetime, timezone
 
+from pyspark import StorageLevel
+
 from mnist_lr.cli import add_input_arguments, add_verbose_argument, run
 from mnist_lr.config import load_config, parse_digits
 from mnist_lr.errors import ConfigError
@@ -100,12 +102,17 @@ def main(args: argparse.Namespace) -> int:
     with publisher.discarding_on_failure():
         with timer.phase("read") as facts:
             inputs = read_digits(
-                spark, args.input, args.format, args.test_input, keep_labels=(negative, positive)
+                spark,
+                args.input,
+                args.format,
+                args.test_input,
+                keep_labels=(negative, positive),
+                partitions=config["input"]["partitions"] or None,
             )
             facts["files"] = len(inputs.train.files) + len(inputs.test.files if inputs.test else [])
         with timer.phase("prepare") as facts:
-            partitions = config["input"]["partitions"] or spark.sparkContext.defaultParallelism
-            frame = training_frame(inputs, config, partitions).cache()
+            # On disk: storage memory is left to MLlib's training blocks, read every iteration.
+            frame = training_frame(inputs, config).persist(StorageLevel.DISK_ONLY)
             counts = digit_counts(frame)
             require_both_digits(counts, negative, positive)
             facts.update({f"{s}_{d}": n for (s, d), n in sorted(counts.items())})
@@ -150,18 +157,19 @@ def main(args: argparse.Namespace) -> int:
             )
         with timer.phase("publish"):
             model.save(publisher.staged("model"))
-            manifest = build_manifest(
-                run_id=run_id,
-                started_at=started_at,
-                config=config,
-                inputs=inputs,
-                digit_counts=counts,
-                metrics=metric_rows,
-                intercept=float(lr_model.intercept),
-                phase_seconds=timer.seconds,
-                spark_master=spark.sparkContext.master,
-            )
-            run_path = publisher.publish(manifest)
+        # The manifest, written last with one rename, records every phase including publish.
+        manifest = build_manifest(
+            run_id=run_id,
+            started_at=started_at,
+            config=config,
+            inputs=inputs,
+            digit_counts=counts,
+            metrics=metric_rows,
+            intercept=float(lr_model.intercept),
+            phase_seconds=timer.seconds,
+            spark_master=spark.sparkContext.master,
+        )
+        run_path = publisher.publish(manifest)
     headline = manifest["headline_metrics"]
     print(f"published run {run_id} to {run_path}")
     print(

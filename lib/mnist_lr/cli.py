@@ -49,6 +49,9 @@ def configure_logging(verbose: bool) -> None:
         force=True,
     )
     logging.getLogger("py4j").setLevel(logging.WARNING)
+    # matplotlib warns, once per glyph family, that STIX fonts are missing (seen in the 100x
+    # figures); it falls back to DejaVu Sans, which is all the figures need.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
 
 def run(

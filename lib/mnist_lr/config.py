@@ -45,7 +45,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
             int,
             lambda v: v >= 0,
             ">= 0",
-            "partitions of the training frame; 0 = Spark's default parallelism",
+            "partitions of each input (IDX: slices per file); 0 = Spark's default parallelism",
         ),
     },
     "logistic_regression": {

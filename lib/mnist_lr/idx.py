@@ -3,14 +3,16 @@
 An IDX file is a 4-byte magic number (two zero bytes, a data-type code, the number of
 dimensions), one big-endian uint32 per dimension, then the values in row-major order. MNIST
 uses data type 0x08 (unsigned byte): 3 dimensions (count, rows, columns) for images and 1
-(count) for labels. These functions run on the executors (whole files) and on the driver
-(headers only); every problem raises :class:`InputError` naming the file.
+(count) for labels. These functions run on the executors (whole files or streamed slices) and
+on the driver (headers only); every problem raises :class:`InputError` naming the file.
 """
 
 import gzip
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 
@@ -28,6 +30,7 @@ DATA_TYPE_NAMES = {
 }
 IMAGES_NDIM = 3
 LABELS_NDIM = 1
+SKIP_CHUNK = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -104,16 +107,68 @@ def decode_values(data: bytes, name: str, expected_ndim: int) -> tuple[IdxHeader
         The header and the values as shape (count, item_size); labels have item_size 1.
     """
     header = parse_header(data, name, expected_ndim)
-    expected = header.count * header.item_size
-    actual = len(data) - header.offset
-    if actual != expected:
-        problem = "truncated" if actual < expected else "longer than its header says"
-        raise InputError(
-            f"{name}: {problem}: header says {header.count} items of {header.item_size} bytes "
-            f"({expected} bytes of data), the file holds {actual}"
-        )
+    held = len(data) - header.offset
+    if held != header.count * header.item_size:
+        raise _length_error(header, name, held)
     values = np.frombuffer(data, dtype=np.uint8, offset=header.offset)
     return header, values.reshape(header.count, header.item_size)
+
+
+def stream_rows(
+    stream: BinaryIO, header: IdxHeader, name: str, start: int, stop: int, chunk_rows: int
+) -> Iterator[np.ndarray]:
+    """Yields rows ``start`` to ``stop`` of an IDX file as uint8 arrays of at most ``chunk_rows``.
+
+    ``stream`` reads the uncompressed file from its first byte (header included); the rows
+    before ``start`` are skipped without being kept, so memory stays bounded by one chunk.
+    The slice that ends the file also checks that nothing follows the last row.
+    """
+    size = header.item_size
+    skipped = _skip(stream, header.offset + start * size) - header.offset
+    if skipped < start * size:
+        raise _length_error(header, name, max(skipped, 0))
+    for first in range(start, stop, chunk_rows):
+        wanted = min(chunk_rows, stop - first) * size
+        data = _read_up_to(stream, wanted)
+        if len(data) < wanted:
+            raise _length_error(header, name, first * size + len(data))
+        yield np.frombuffer(data, dtype=np.uint8).reshape(-1, size)
+    if stop == header.count:
+        extra = _skip(stream, None)
+        if extra:
+            raise _length_error(header, name, header.count * size + extra)
+
+
+def _skip(stream: BinaryIO, size: int | None) -> int:
+    """Reads and drops ``size`` bytes (all of them when None); returns how many there were."""
+    skipped = 0
+    while size is None or skipped < size:
+        wanted = SKIP_CHUNK if size is None else min(SKIP_CHUNK, size - skipped)
+        data = stream.read(wanted)
+        if not data:
+            break
+        skipped += len(data)
+    return skipped
+
+
+def _read_up_to(stream: BinaryIO, size: int) -> bytes:
+    parts, held = [], 0
+    while held < size:
+        data = stream.read(size - held)
+        if not data:
+            break
+        parts.append(data)
+        held += len(data)
+    return b"".join(parts)
+
+
+def _length_error(header: IdxHeader, name: str, held: int) -> InputError:
+    expected = header.count * header.item_size
+    problem = "truncated" if held < expected else "longer than its header says"
+    return InputError(
+        f"{name}: {problem}: header says {header.count} items of {header.item_size} bytes "
+        f"({expected} bytes of data), the file holds {held}"
+    )
 
 
 def decode_pair(
@@ -125,20 +180,28 @@ def decode_pair(
         The images header, pixels as (count, rows*cols) uint8, labels as (count,) uint8.
     """
     header, pixels = decode_values(gunzip_if_compressed(images, images_name), images_name, 3)
-    _, label_values = decode_values(gunzip_if_compressed(labels, labels_name), labels_name, 1)
-    if len(label_values) != header.count:
-        raise InputError(
-            f"{images_name}: holds {header.count} images but {labels_name} holds "
-            f"{len(label_values)} labels"
-        )
-    label_values = label_values.ravel()
-    if label_values.size and label_values.max() > 9:
-        position = int(np.argmax(label_values > 9))
-        raise InputError(
-            f"{labels_name}: label {int(label_values[position])} at index {position} "
-            "is outside 0..9"
-        )
+    label_values = decode_labels(labels, labels_name, header.count, images_name)
     return header, pixels, label_values
+
+
+def decode_labels(data: bytes, name: str, image_count: int, images_name: str) -> np.ndarray:
+    """Decodes a whole labels file (gzip or raw) and checks it against its images file.
+
+    Returns:
+        The labels as a (count,) uint8 array.
+    """
+    _, values = decode_values(gunzip_if_compressed(data, name), name, LABELS_NDIM)
+    if len(values) != image_count:
+        raise InputError(
+            f"{images_name}: holds {image_count} images but {name} holds {len(values)} labels"
+        )
+    values = values.ravel()
+    if values.size and values.max() > 9:
+        position = int(np.argmax(values > 9))
+        raise InputError(
+            f"{name}: label {int(values[position])} at index {position} is outside 0..9"
+        )
+    return values
 
 
 def encode(values: np.ndarray) -> bytes:

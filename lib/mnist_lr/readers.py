@@ -1,15 +1,19 @@
 """Readers that turn MNIST files (IDX, CSV, canonical Parquet) into the canonical dataset.
 
-Pixel data is parsed on the executors: Spark's ``binaryFile`` source reads each file from any
-Hadoop-compatible path and a vectorised Arrow function decodes it. The driver reads only
-directory listings and file headers, to detect the format, pair files and check image sizes.
+Pixel data is parsed on the executors by vectorised Arrow functions. An IDX images file is cut
+into slices of rows (``partitions``, or more so that no slice keeps over ``MAX_ROWS_PER_SLICE``
+rows), each streamed by one task (see :mod:`file_streams`), so no task holds a whole file and
+no shuffle is needed; CSV files are read whole through Spark's ``binaryFile`` source and
+repartitioned. The driver reads only directory listings, file headers and IDX labels files (one
+byte per image, to size the slices), to detect the format, pair files and check image sizes.
 """
 
 import io
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +24,7 @@ from pyspark.sql import functions as F
 from mnist_lr import idx
 from mnist_lr.dataset import CANONICAL_SCHEMA, image_size, with_image_size
 from mnist_lr.errors import InputError
+from mnist_lr.file_streams import open_uncompressed, require_streamable
 from mnist_lr.storage import FileInfo, Storage
 
 FORMATS = ("idx", "csv", "parquet")
@@ -28,6 +33,9 @@ CSV_NAME = re.compile(r"\.csv(\.gz)?$")
 TEST_PREFIXES = ("t10k", "test")
 HEADER_BYTES = 4096
 ROWS_PER_BATCH = 2048
+# Kept rows per IDX slice at most: bounds a partition's share of the cache and of MLlib's
+# training blocks (about 120 MB of sparse MNIST rows), so partitions spill one by one.
+MAX_ROWS_PER_SLICE = 65_536
 ARROW_SCHEMA = pa.schema(
     [
         pa.field("image_id", pa.string(), nullable=False),
@@ -71,6 +79,7 @@ def read_digits(
     test_path: str | None = None,
     require_labels: bool = True,
     keep_labels: Sequence[int] | None = None,
+    partitions: int | None = None,
 ) -> DigitInputs:
     """Reads ``path`` (and ``test_path``) into canonical datasets.
 
@@ -85,14 +94,24 @@ def read_digits(
         require_labels: refuse unlabeled inputs (training needs labels).
         keep_labels: keep only rows with these labels, dropped while parsing (cheaper than a
             filter afterwards, since fewer rows cross from Python to the JVM).
+        partitions: partitions of each dataset (Spark's default parallelism when None).
     """
     storage = Storage(spark)
     train_root, test_root = _split_roots(storage, path)
-    inputs = read_dataset(spark, storage, train_root, format, require_labels, keep_labels)
+    read = partial(
+        read_dataset,
+        spark,
+        storage,
+        format=format,
+        require_labels=require_labels,
+        keep_labels=keep_labels,
+        partitions=partitions,
+    )
+    inputs = read(train_root)
     test_source = test_path or test_root
     if test_source is None:
         return inputs
-    test = read_dataset(spark, storage, test_source, format, require_labels, keep_labels).train
+    test = read(test_source).train
     _require_same_size(inputs.train, test, test_source)
     return DigitInputs(inputs.train, test)
 
@@ -123,18 +142,21 @@ def read_dataset(
     format: str | None,
     require_labels: bool,
     keep_labels: Sequence[int] | None = None,
+    partitions: int | None = None,
 ) -> DigitInputs:
     """Reads one input path; an IDX directory may yield its own test pair."""
     require_exists(storage, path)
     files = data_files(storage, path)
     chosen = format or detect_format(files, path)
+    partitions = partitions or spark.sparkContext.defaultParallelism
     if chosen == "idx":
-        return _read_idx(spark, storage, files, path, require_labels, keep_labels)
+        return _read_idx(spark, storage, files, path, require_labels, keep_labels, partitions)
     if chosen == "csv":
         csv = _read_csv(spark, storage, files, path, require_labels, keep_labels)
-        return DigitInputs(csv, None)
+        return DigitInputs(_repartitioned(csv, partitions), None)
     if chosen == "parquet":
-        return DigitInputs(_read_parquet(spark, files, path, keep_labels), None)
+        parquet = _read_parquet(spark, files, path, keep_labels)
+        return DigitInputs(_repartitioned(parquet, partitions), None)
     raise InputError(f"{path}: unknown format '{chosen}'; choose one of {', '.join(FORMATS)}")
 
 
@@ -183,16 +205,22 @@ def _read_idx(
     path: str,
     require_labels: bool,
     keep_labels: Sequence[int] | None,
+    partitions: int,
 ) -> DigitInputs:
     pairs = _idx_pairs(storage, files, path, require_labels)
     test_prefixes = [prefix for prefix in pairs if prefix in TEST_PREFIXES]
     train_prefixes = [prefix for prefix in pairs if prefix not in TEST_PREFIXES]
     if not train_prefixes:
         train_prefixes, test_prefixes = test_prefixes, []
-    train = _idx_dataset(spark, storage, {p: pairs[p] for p in train_prefixes}, path, keep_labels)
+
+    def dataset(prefixes: list[str]) -> Dataset:
+        chosen = {prefix: pairs[prefix] for prefix in prefixes}
+        return _idx_dataset(spark, storage, chosen, path, keep_labels, partitions)
+
+    train = dataset(train_prefixes)
     if not test_prefixes:
         return DigitInputs(train, None)
-    test = _idx_dataset(spark, storage, {p: pairs[p] for p in test_prefixes}, path, keep_labels)
+    test = dataset(test_prefixes)
     _require_same_size(train, test, path)
     return DigitInputs(train, test)
 
@@ -243,12 +271,13 @@ def _idx_dataset(
     pairs: dict[str, tuple[FileInfo, FileInfo | None]],
     path: str,
     keep_labels: Sequence[int] | None,
+    partitions: int,
 ) -> Dataset:
     frames, sizes, sources = [], set(), []
     for prefix, (images, labels) in pairs.items():
         header = _idx_header(storage, images, idx.IMAGES_NDIM)
         sizes.add((header.dims[1], header.dims[2]))
-        paths = [images.path]
+        kept_rows = header.count
         if labels is not None:
             label_header = _idx_header(storage, labels, idx.LABELS_NDIM)
             if label_header.count != header.count:
@@ -256,15 +285,29 @@ def _idx_dataset(
                     f"{images.path}: header says {header.count} images but {labels.path} "
                     f"says {label_header.count} labels"
                 )
-            paths.append(labels.path)
-        parse = _idx_pair_parser(prefix, images.name, labels.name if labels else None, keep_labels)
-        frame = spark.read.format("binaryFile").load(paths).coalesce(1)
-        frames.append(frame.mapInArrow(parse, CANONICAL_SCHEMA))
-        sources += [SourceFile(f.path, f.length, "idx") for f in (images, labels) if f]
+            if keep_labels is not None:
+                kept_rows = _kept_rows(storage, images, labels, header.count, keep_labels)
+        for file in (images, labels):
+            if file is not None:
+                require_streamable(file.path)
+                sources.append(SourceFile(file.path, file.length, "idx"))
+        wanted = max(partitions, math.ceil(kept_rows / MAX_ROWS_PER_SLICE))
+        slices = max(1, min(wanted, header.count))
+        parse = _idx_slice_parser(prefix, images, labels, header, slices, keep_labels)
+        frames.append(spark.range(0, slices, 1, slices).mapInArrow(parse, CANONICAL_SCHEMA))
     if len(sizes) > 1:
         raise InputError(f"{path}: IDX files hold images of different sizes {sorted(sizes)}")
     height, width = sizes.pop()
     return Dataset(with_image_size(_union(frames), height, width), height, width, sources)
+
+
+def _kept_rows(
+    storage: Storage, images: FileInfo, labels: FileInfo, count: int, keep_labels: Sequence[int]
+) -> int:
+    """How many rows carry one of ``keep_labels``, from the labels file (one byte per image)."""
+    data = storage.read_head(labels.path, labels.length)
+    values = idx.decode_labels(data, labels.name, count, images.name)
+    return int(np.isin(values, keep_labels).sum())
 
 
 def _idx_header(storage: Storage, file: FileInfo, ndim: int) -> idx.IdxHeader:
@@ -272,29 +315,42 @@ def _idx_header(storage: Storage, file: FileInfo, ndim: int) -> idx.IdxHeader:
     return idx.parse_header(head, file.path, ndim)
 
 
-def _idx_pair_parser(
-    source: str, images_name: str, labels_name: str | None, keep_labels: Sequence[int] | None
+def _idx_slice_parser(
+    source: str,
+    images: FileInfo,
+    labels: FileInfo | None,
+    header: idx.IdxHeader,
+    slices: int,
+    keep_labels: Sequence[int] | None,
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """An Arrow map function that decodes one images file (and its labels) on an executor."""
+    """An Arrow map function from slice numbers to the canonical rows of those slices.
+
+    Slice ``k`` of ``slices`` holds rows ``count*k//slices`` up to the next slice's first row.
+    A slice of a gzip file decompresses (and drops) the rows before it: a task never holds
+    more than one chunk, at the price of decompressing the file's start once per slice.
+    """
 
     def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        contents = {}
+        label_values = None
         for batch in batches:
-            for path, content in zip(
-                batch.column("path").to_pylist(), batch.column("content"), strict=True
-            ):
-                contents[path.rsplit("/", 1)[-1]] = content.as_py()
-        if images_name not in contents:
-            return
-        if labels_name is None:
-            data = idx.gunzip_if_compressed(contents[images_name], images_name)
-            _, pixels = idx.decode_values(data, images_name, idx.IMAGES_NDIM)
-            labels = None
-        else:
-            _, pixels, labels = idx.decode_pair(
-                contents[images_name], contents[labels_name], images_name, labels_name
-            )
-        yield from canonical_batches(source, pixels, labels, keep_labels)
+            for slice_number in batch.column("id").to_pylist():
+                if labels is not None and label_values is None:
+                    with open_uncompressed(labels.path, labels.name) as stream:
+                        data = stream.read()
+                    label_values = idx.decode_labels(data, labels.name, header.count, images.name)
+                start = header.count * slice_number // slices
+                stop = header.count * (slice_number + 1) // slices
+                with open_uncompressed(images.path, images.name) as stream:
+                    rows = idx.stream_rows(stream, header, images.name, start, stop, ROWS_PER_BATCH)
+                    for first, pixels in zip(range(start, stop, ROWS_PER_BATCH), rows, strict=True):
+                        chunk_labels = (
+                            None
+                            if label_values is None
+                            else label_values[first : first + len(pixels)]
+                        )
+                        yield from canonical_batches(
+                            source, pixels, chunk_labels, keep_labels, first_index=first
+                        )
 
     return parse
 
@@ -304,11 +360,12 @@ def canonical_batches(
     pixels: np.ndarray,
     labels: np.ndarray | None,
     keep_labels: Sequence[int] | None = None,
+    first_index: int = 0,
 ) -> Iterator[pa.RecordBatch]:
     """Cuts decoded pixels and labels into canonical Arrow batches.
 
     Rows whose label is not in ``keep_labels`` (when given) are dropped here; ``image_id`` keeps
-    each row's index in its source either way.
+    each row's index in its source (``first_index`` is the index of the first row given).
     """
     index = np.arange(len(pixels))
     if keep_labels is not None and labels is not None:
@@ -324,7 +381,7 @@ def canonical_batches(
         )
         yield pa.RecordBatch.from_arrays(
             [
-                pa.array([f"{source}:{i}" for i in rows]),
+                pa.array([f"{source}:{i}" for i in rows + first_index]),
                 label_array,
                 pa.ListArray.from_arrays(offsets, pa.array(pixels[rows].astype(np.int32).ravel())),
             ],
@@ -457,6 +514,11 @@ def _read_parquet(
     height, width = image_size(frame, path)
     sources = [SourceFile(f.path, f.length, "parquet") for f in files]
     return Dataset(frame.select(*CANONICAL_SCHEMA.fieldNames()), height, width, sources)
+
+
+def _repartitioned(dataset: Dataset, partitions: int) -> Dataset:
+    """The dataset spread over ``partitions`` (CSV files are read one task per file)."""
+    return replace(dataset, frame=dataset.frame.repartition(partitions))
 
 
 def _union(frames: list[DataFrame]) -> DataFrame:

@@ -5,11 +5,13 @@ LogisticRegression, then the decoding of 0/1 back to the two digits. So
 ``PipelineModel.load(path).transform(canonical_df)`` scores new specimens with no extra code.
 """
 
+import numpy as np
 from pyspark import keyword_only
 from pyspark.ml import Pipeline, Transformer
 from pyspark.ml.classification import LogisticRegression
-from pyspark.ml.feature import VectorAssembler
+from pyspark.ml.feature import ElementwiseProduct, VectorAssembler
 from pyspark.ml.functions import array_to_vector, vector_to_array
+from pyspark.ml.linalg import Vectors
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.param.shared import HasInputCol, HasOutputCol
 from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
@@ -67,8 +69,16 @@ class PixelScaler(
                 )
             )
         )
-        scaled = F.transform(checked, lambda value: value.cast("double") / scale)
-        return dataset.withColumn(self.getOutputCol(), array_to_vector(scaled))
+        # A cast and MLlib's ElementwiseProduct run as generated code; a per-pixel SQL lambda
+        # (F.transform) is interpreted and cost ~3 s per pass over 10x MNIST.
+        unscaled = f"{self.getOutputCol()}_unscaled"
+        scaler = ElementwiseProduct(
+            scalingVec=Vectors.dense(np.full(count, 1.0 / scale)),
+            inputCol=unscaled,
+            outputCol=self.getOutputCol(),
+        )
+        with_vector = dataset.withColumn(unscaled, array_to_vector(checked.cast("array<double>")))
+        return scaler.transform(with_vector).drop(unscaled)
 
 
 class DigitDecoder(Transformer, DefaultParamsReadable, DefaultParamsWritable):

@@ -25,8 +25,8 @@ from mnist_lr.stages import MARGIN, PREDICTED_DIGIT, PROBABILITY, build_pipeline
 PREDICTION_COLUMNS = [IMAGE_ID, SPLIT, LABEL_DIGIT, PREDICTED_DIGIT, PROBABILITY, MARGIN]
 
 
-def training_frame(inputs: DigitInputs, config: Config, partitions: int) -> DataFrame:
-    """The two chosen digits with a 0/1 label and a train/test split, in ``partitions`` parts.
+def training_frame(inputs: DigitInputs, config: Config) -> DataFrame:
+    """The two chosen digits with a 0/1 label and a train/test split.
 
     The test split is the separate test set when there is one, else a hash of ``image_id``.
     """
@@ -41,7 +41,7 @@ def training_frame(inputs: DigitInputs, config: Config, partitions: int) -> Data
         train = inputs.train.frame.transform(keep).transform(with_split(TRAIN))
         test = inputs.test.frame.transform(keep).transform(with_split(TEST))
         frame = train.unionByName(test)
-    return frame.transform(with_binary_label(digits["positive"])).repartition(partitions)
+    return frame.transform(with_binary_label(digits["positive"]))
 
 
 def digit_counts(frame: DataFrame) -> Counter:

@@ -73,6 +73,7 @@ def test_spark_submit_publishes_a_complete_run(spark, published_run):
         "fit",
         "evaluate",
         "figures",
+        "publish",
     }
     assert manifest["parameters"]["logistic_regression"]["max_iter"] == 50
     metrics = {

@@ -30,6 +30,37 @@ def test_idx_pair_is_read_into_the_canonical_dataset(spark, tmp_path, compress):
     assert_df_equality(inputs.train.frame, expected, ignore_row_order=True, ignore_metadata=True)
 
 
+@pytest.mark.parametrize("compress", [True, False])
+def test_idx_file_is_read_in_slices_one_partition_each(spark, tmp_path, compress):
+    images, labels = tiny_digits(11, side=3)
+    write_idx_pair(tmp_path, "train", images, labels, compress=compress)
+
+    frame = read_digits(spark, str(tmp_path), partitions=3).train.frame
+
+    assert frame.rdd.getNumPartitions() == 3
+    assert sorted(frame.rdd.glom().map(len).collect()) == [3, 4, 4]
+    expected = expected_frame(spark, "train", images, labels)
+    assert_df_equality(frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
+@pytest.mark.parametrize(
+    ("cut", "message"),
+    [(-5, "truncated: header says 9 items"), (-40, "truncated: header says 9 items")],
+    ids=["in_the_last_slice", "before_the_last_slice_starts"],
+)
+def test_a_sliced_file_cut_short_fails_in_the_slice_that_meets_its_end(
+    spark, tmp_path, cut, message
+):
+    images, labels = tiny_digits(9, side=3)
+    images_path, _ = write_idx_pair(tmp_path, "train", images, labels)
+    images_path.write_bytes(gzip.compress(gzip.decompress(images_path.read_bytes())[:cut]))
+
+    frame = read_digits(spark, str(tmp_path), partitions=3).train.frame
+
+    with pytest.raises(Exception, match=message):
+        frame.count()
+
+
 def test_t10k_pair_beside_train_is_the_test_set(spark, tmp_path):
     write_idx_pair(tmp_path, "train", *tiny_digits(4, seed=1))
     test_images, test_labels = tiny_digits(3, seed=2)

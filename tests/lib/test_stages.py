@@ -27,7 +27,7 @@ def test_pixel_scaler_turns_pixel_arrays_into_0_to_1_vectors(spark):
         ),
     )
     actual = PixelScaler(pixelCount=4).transform(df)
-    assert_df_equality(actual, expected, ignore_nullable=True)
+    assert_df_equality(actual, expected, ignore_nullable=True, ignore_metadata=True)
 
 
 def test_pixel_scaler_refuses_images_of_another_size(spark):

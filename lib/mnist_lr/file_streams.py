@@ -1,0 +1,69 @@
+"""Opening input files from the executors' Python workers as streams of uncompressed bytes.
+
+Spark's ``binaryFile`` source hands a whole file to one task as one row, so a large IDX file
+(hundreds of MB at 100x MNIST) would have to fit the JVM heap at once. IDX files are therefore
+opened by the executors themselves through pyarrow's file systems (local, HDFS, S3, GCS, Azure)
+and read in bounded chunks; gzip is decompressed on the fly.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+from urllib.parse import urlparse
+
+import pyarrow.fs as pa_fs
+
+from mnist_lr.errors import InputError
+from mnist_lr.idx import GZIP_MAGIC
+
+HADOOP_TO_PYARROW_SCHEMES = {"s3a": "s3", "s3n": "s3"}
+PYARROW_SCHEMES = {"", "file", "hdfs", "viewfs", "s3", "gs", "gcs", "abfs", "abfss"}
+
+
+def pyarrow_uri(uri: str) -> str:
+    """The URI pyarrow understands for a Hadoop path (``s3a://b/k`` is ``s3://b/k``)."""
+    scheme = urlparse(uri).scheme
+    if scheme in HADOOP_TO_PYARROW_SCHEMES:
+        return HADOOP_TO_PYARROW_SCHEMES[scheme] + uri[len(scheme) :]
+    return uri
+
+
+def require_streamable(uri: str) -> None:
+    """Refuses, on the driver, a path whose file system the executors cannot stream from."""
+    scheme = urlparse(pyarrow_uri(uri)).scheme
+    if scheme not in PYARROW_SCHEMES:
+        raise InputError(
+            f"{uri}: IDX files are streamed by pyarrow on the executors, which has no '{scheme}' "
+            "file system; copy the files to a local, HDFS, S3, GCS or Azure path"
+        )
+
+
+@contextmanager
+def open_uncompressed(uri: str, name: str) -> Iterator[BinaryIO]:
+    """Opens ``uri`` for sequential reading, decompressing gzip (detected by its magic number).
+
+    Corrupt gzip data raises :class:`InputError` naming the file when it is read.
+    """
+    fs, path = pa_fs.FileSystem.from_uri(pyarrow_uri(uri))
+    with fs.open_input_stream(path) as raw:
+        compressed = raw.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+    if not compressed:
+        with fs.open_input_stream(path) as stream:
+            yield stream
+        return
+    with fs.open_input_stream(path, compression="gzip") as stream:
+        yield _GzipStream(stream, name)
+
+
+class _GzipStream:
+    """A decompressing stream whose decompression errors name the file."""
+
+    def __init__(self, stream: BinaryIO, name: str):
+        self._stream = stream
+        self._name = name
+
+    def read(self, size: int | None = None) -> bytes:
+        try:
+            return self._stream.read(size)
+        except OSError as error:
+            raise InputError(f"{self._name}: corrupt gzip data ({error})") from None
