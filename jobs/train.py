@@ -112,7 +112,7 @@ def main(args: argparse.Namespace) -> int:
             facts["files"] = len(inputs.train.files) + len(inputs.test.files if inputs.test else [])
         with timer.phase("prepare") as facts:
             # On disk: storage memory is left to MLlib's training blocks, read every iteration.
-            frame = training_frame(inputs, config).persist(StorageLevel.DISK_ONLY)
+            frame = training_frame(inputs, config, StorageLevel.DISK_ONLY)
             counts = digit_counts(frame)
             require_both_digits(counts, negative, positive)
             facts.update({f"{s}_{d}": n for (s, d), n in sorted(counts.items())})
@@ -151,7 +151,6 @@ def main(args: argparse.Namespace) -> int:
                 config["logistic_regression"]["threshold"],
             )
             publisher.write_parquet(pictured_digits(predictions, frame, run_facts), "digits")
-            frame.unpersist()
             facts["files"] = len(
                 write_run_report(spark, storage, publisher.staging_path, run_facts)
             )

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+from pyspark import StorageLevel
 from pyspark.ml import PipelineModel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -19,29 +20,37 @@ from mnist_lr.prepare import (
     with_hash_split,
     with_split,
 )
-from mnist_lr.readers import DigitInputs
+from mnist_lr.readers import Dataset, DigitInputs
 from mnist_lr.stages import MARGIN, PREDICTED_DIGIT, PROBABILITY, build_pipeline
 
 PREDICTION_COLUMNS = [IMAGE_ID, SPLIT, LABEL_DIGIT, PREDICTED_DIGIT, PROBABILITY, MARGIN]
 
 
-def training_frame(inputs: DigitInputs, config: Config) -> DataFrame:
+def training_frame(
+    inputs: DigitInputs, config: Config, storage_level: StorageLevel | None = None
+) -> DataFrame:
     """The two chosen digits with a 0/1 label and a train/test split.
 
     The test split is the separate test set when there is one, else a hash of ``image_id``.
+    With ``storage_level``, each input is persisted before its constant ``split`` column is
+    added: Spark can then tell that a filter on one split excludes the other input, and prunes
+    its partitions (MLlib would otherwise run an empty task per test partition per iteration).
     """
     digits = config["digits"]
     keep = filter_digits(digits["negative"], digits["positive"])
+
+    def prepared(dataset: Dataset) -> DataFrame:
+        frame = dataset.frame.transform(keep).transform(with_binary_label(digits["positive"]))
+        return frame.persist(storage_level) if storage_level else frame
+
     if inputs.test is None:
         split = config["split"]
-        frame = inputs.train.frame.transform(keep).transform(
+        return prepared(inputs.train).transform(
             with_hash_split(split["test_fraction"], split["seed"])
         )
-    else:
-        train = inputs.train.frame.transform(keep).transform(with_split(TRAIN))
-        test = inputs.test.frame.transform(keep).transform(with_split(TEST))
-        frame = train.unionByName(test)
-    return frame.transform(with_binary_label(digits["positive"]))
+    train = prepared(inputs.train).transform(with_split(TRAIN))
+    test = prepared(inputs.test).transform(with_split(TEST))
+    return train.unionByName(test)
 
 
 def digit_counts(frame: DataFrame) -> Counter:

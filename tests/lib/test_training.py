@@ -1,0 +1,42 @@
+from collections import Counter
+
+from conftest import ROOT
+from mnist_files import tiny_digits, write_idx_pair
+from pyspark import StorageLevel
+from pyspark.sql import functions as F
+
+from mnist_lr.config import load_config
+from mnist_lr.readers import read_digits
+from mnist_lr.training import digit_counts, training_frame
+
+CONFIG = load_config(ROOT / "conf" / "default.yaml")
+
+
+def test_a_filter_on_the_train_split_skips_the_persisted_test_partitions(spark, tmp_path):
+    write_idx_pair(tmp_path, "train", *tiny_digits(40, seed=1))
+    write_idx_pair(tmp_path, "t10k", *tiny_digits(20, seed=2))
+    inputs = read_digits(spark, str(tmp_path), keep_labels=(3, 7), partitions=2)
+
+    frame = training_frame(inputs, CONFIG, StorageLevel.DISK_ONLY)
+    train = frame.filter(F.col("split") == "train")
+
+    assert frame.rdd.getNumPartitions() == 4
+    assert train.rdd.getNumPartitions() == 2
+    assert digit_counts(frame) == Counter(
+        {("train", 3): 4, ("train", 7): 4, ("test", 3): 2, ("test", 7): 2}
+    )
+    assert {row.label for row in train.collect()} == {0.0, 1.0}
+    spark.catalog.clearCache()
+
+
+def test_without_a_test_set_the_split_is_a_hash_of_the_id_on_the_same_rows(spark, tmp_path):
+    write_idx_pair(tmp_path, "train", *tiny_digits(200, seed=3))
+    inputs = read_digits(spark, str(tmp_path), keep_labels=(3, 7), partitions=2)
+
+    frame = training_frame(inputs, CONFIG, StorageLevel.DISK_ONLY)
+
+    counts = digit_counts(frame)
+    assert counts[("train", 3)] + counts[("test", 3)] == 20
+    assert counts[("test", 3)] + counts[("test", 7)] > 0
+    assert frame.rdd.getNumPartitions() == 2
+    spark.catalog.clearCache()
