@@ -10,13 +10,15 @@ export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 export PYSPARK_DRIVER_PYTHON := $(abspath $(BIN)/python)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 SPARK_SUBMIT := $(BIN)/spark-submit --properties-file conf/spark-local.conf
+# Spark's classes, pre-parsed for this JDK: local spark-submit runs map it (conf/spark-local.conf).
+CLASS_ARCHIVE := $(VENV)/spark-classes.jsa
 
-.PHONY: run test lint format check-java venv sample notebook clean
+.PHONY: run test lint format check-java venv sample class-archive notebook clean
 
-run: venv check-java sample
+run: venv check-java sample class-archive
 	$(SPARK_SUBMIT) jobs/train.py --config conf/default.yaml --input $(SAMPLE) --output $(RUNS)
 
-test: venv check-java lint airflow-setup
+test: venv check-java lint airflow-setup class-archive
 	$(BIN)/python -m pytest
 
 lint: venv
@@ -43,6 +45,11 @@ sample: venv $(SAMPLE)/train-labels-idx1-ubyte.gz
 
 $(SAMPLE)/train-labels-idx1-ubyte.gz:
 	$(BIN)/python -m mnist_lr.sample $(SAMPLE)
+
+class-archive: $(CLASS_ARCHIVE)
+
+$(CLASS_ARCHIVE): $(VENV)/.installed | check-java sample
+	scripts/build-class-archive.sh $@ $(SAMPLE)
 
 notebook: venv
 	cd notebooks && ../$(BIN)/python -c "import nbformat; from nbclient import NotebookClient; \
