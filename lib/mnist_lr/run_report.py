@@ -20,7 +20,13 @@ from mnist_lr.run_outputs import (
     RunOutputs,
     draw_run_figures,
 )
-from mnist_lr.stages import MARGIN, PREDICTED_DIGIT, PROBABILITY
+from mnist_lr.stages import (
+    FEATURES,
+    MARGIN,
+    PREDICTED_DIGIT,
+    PROBABILITY,
+    pixels_from_features,
+)
 from mnist_lr.storage import Storage
 
 DIGITS = "digits"
@@ -35,9 +41,12 @@ def _by_hash(frame: DataFrame) -> DataFrame:
     return frame.orderBy(F.xxhash64(IMAGE_ID), IMAGE_ID)
 
 
-def pictured_digits(predictions: DataFrame, pixels: DataFrame, facts: RunFacts) -> DataFrame:
+def pictured_digits(predictions: DataFrame, frame: DataFrame, facts: RunFacts) -> DataFrame:
     """The digits the figures show, with their pixels: a few training digits of each class,
-    and up to 36 misclassified test digits, most confident mistakes first."""
+    and up to 36 misclassified test digits, most confident mistakes first.
+
+    The pixels come back from the training ``frame``'s features, for the chosen rows only.
+    """
     chosen = []
     for digit in (facts.negative_digit, facts.positive_digit):
         rows = predictions.filter((F.col(SPLIT) == TRAIN) & (F.col(LABEL_DIGIT) == digit))
@@ -49,8 +58,14 @@ def pictured_digits(predictions: DataFrame, pixels: DataFrame, facts: RunFacts) 
     ).orderBy(F.desc(F.abs(F.col(PROBABILITY) - 0.5)), IMAGE_ID)
     chosen.append(wrong.limit(MISCLASSIFIED_LIMIT).withColumn("kind", F.lit(MISCLASSIFIED)))
     rows = chosen[0].unionByName(chosen[1]).unionByName(chosen[2])
-    return rows.join(pixels.select(IMAGE_ID, PIXELS), IMAGE_ID).select(
-        "kind", IMAGE_ID, SPLIT, LABEL_DIGIT, PREDICTED_DIGIT, PROBABILITY, PIXELS
+    return rows.join(frame.select(IMAGE_ID, FEATURES), IMAGE_ID).select(
+        "kind",
+        IMAGE_ID,
+        SPLIT,
+        LABEL_DIGIT,
+        PREDICTED_DIGIT,
+        PROBABILITY,
+        pixels_from_features(F.col(FEATURES)).alias(PIXELS),
     )
 
 

@@ -3,11 +3,12 @@
 The fitted PipelineModel takes the canonical dataset as input: pixel scaling, VectorAssembler,
 LogisticRegression, then the decoding of 0/1 back to the two digits. So
 ``PipelineModel.load(path).transform(canonical_df)`` scores new specimens with no extra code.
+Training makes the features once, with the same feature stages, and fits the rest on them.
 """
 
 import numpy as np
 from pyspark import keyword_only
-from pyspark.ml import Pipeline, Transformer
+from pyspark.ml import Estimator, Pipeline, PipelineModel, Transformer
 from pyspark.ml.classification import LogisticRegression
 from pyspark.ml.feature import ElementwiseProduct, VectorAssembler
 from pyspark.ml.functions import array_to_vector, vector_to_array
@@ -15,7 +16,7 @@ from pyspark.ml.linalg import Vectors
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.param.shared import HasInputCol, HasOutputCol
 from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from mnist_lr.dataset import PIXELS
@@ -28,6 +29,7 @@ PROBABILITY_VECTOR = "probability_vector"
 PREDICTED_DIGIT = "predicted_digit"
 PROBABILITY = "probability"
 MARGIN = "margin"
+MAX_PIXEL = 255.0
 
 
 class PixelScaler(
@@ -49,11 +51,13 @@ class PixelScaler(
         self,
         inputCol: str = PIXELS,
         outputCol: str = SCALED_PIXELS,
-        maxValue: float = 255.0,
+        maxValue: float = MAX_PIXEL,
         pixelCount: int = 784,
     ):
         super().__init__()
-        self._setDefault(inputCol=PIXELS, outputCol=SCALED_PIXELS, maxValue=255.0, pixelCount=784)
+        self._setDefault(
+            inputCol=PIXELS, outputCol=SCALED_PIXELS, maxValue=MAX_PIXEL, pixelCount=784
+        )
         self._set(**self._input_kwargs)
 
     def _transform(self, dataset: DataFrame) -> DataFrame:
@@ -112,36 +116,60 @@ class DigitDecoder(Transformer, DefaultParamsReadable, DefaultParamsWritable):
         )
 
 
-def build_pipeline(
+def feature_stages(pixel_count: int) -> list[Transformer]:
+    """The model's first stages: PixelScaler, then VectorAssembler into ``features``."""
+    return [
+        PixelScaler(inputCol=PIXELS, outputCol=SCALED_PIXELS, pixelCount=pixel_count),
+        VectorAssembler(inputCols=[SCALED_PIXELS], outputCol=FEATURES, handleInvalid="error"),
+    ]
+
+
+FEATURE_STAGES = 2  # len(feature_stages(n)): where the fitted stages start in a model
+
+
+def pixels_from_features(features: Column) -> Column:
+    """The pixel array a ``features`` vector was made from by :func:`feature_stages`.
+
+    Exact: every value is a whole pixel value times 1/255, so rounding recovers it.
+    """
+    return F.transform(vector_to_array(features), lambda v: F.round(v * MAX_PIXEL).cast("int"))
+
+
+def model_stages(
     negative_digit: int,
     positive_digit: int,
-    pixel_count: int,
     reg_param: float,
     elastic_net_param: float,
     max_iter: int,
     tol: float,
     threshold: float,
     standardization: bool,
-) -> Pipeline:
-    """The unfitted Pipeline: scaling, VectorAssembler, LogisticRegression, digit decoding."""
-    return Pipeline(
-        stages=[
-            PixelScaler(inputCol=PIXELS, outputCol=SCALED_PIXELS, pixelCount=pixel_count),
-            VectorAssembler(inputCols=[SCALED_PIXELS], outputCol=FEATURES, handleInvalid="error"),
-            LogisticRegression(
-                featuresCol=FEATURES,
-                labelCol="label",
-                predictionCol=PREDICTION,
-                rawPredictionCol=RAW_PREDICTION,
-                probabilityCol=PROBABILITY_VECTOR,
-                family="binomial",
-                regParam=reg_param,
-                elasticNetParam=elastic_net_param,
-                maxIter=max_iter,
-                tol=tol,
-                threshold=threshold,
-                standardization=standardization,
-            ),
-            DigitDecoder(negativeDigit=negative_digit, positiveDigit=positive_digit),
-        ]
-    )
+) -> list[Estimator | Transformer]:
+    """The stages after the features: LogisticRegression, then digit decoding."""
+    return [
+        LogisticRegression(
+            featuresCol=FEATURES,
+            labelCol="label",
+            predictionCol=PREDICTION,
+            rawPredictionCol=RAW_PREDICTION,
+            probabilityCol=PROBABILITY_VECTOR,
+            family="binomial",
+            regParam=reg_param,
+            elasticNetParam=elastic_net_param,
+            maxIter=max_iter,
+            tol=tol,
+            threshold=threshold,
+            standardization=standardization,
+        ),
+        DigitDecoder(negativeDigit=negative_digit, positiveDigit=positive_digit),
+    ]
+
+
+def fit_on_features(featured: DataFrame, pixel_count: int, **model_parameters) -> PipelineModel:
+    """Fits the model's stages on rows whose ``features`` :func:`feature_stages` already made.
+
+    Returns the whole model, feature stages first, so it scores canonical pixel arrays.
+    ``model_parameters`` are those of :func:`model_stages`.
+    """
+    fitted = Pipeline(stages=model_stages(**model_parameters)).fit(featured)
+    return PipelineModel([*feature_stages(pixel_count), *fitted.stages])

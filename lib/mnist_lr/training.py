@@ -8,7 +8,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from mnist_lr.config import Config
-from mnist_lr.dataset import IMAGE_ID
+from mnist_lr.dataset import IMAGE_ID, LABEL
 from mnist_lr.errors import DataError
 from mnist_lr.prepare import (
     LABEL_DIGIT,
@@ -21,7 +21,15 @@ from mnist_lr.prepare import (
     with_split,
 )
 from mnist_lr.readers import Dataset, DigitInputs
-from mnist_lr.stages import MARGIN, PREDICTED_DIGIT, PROBABILITY, build_pipeline
+from mnist_lr.stages import (
+    FEATURE_STAGES,
+    FEATURES,
+    MARGIN,
+    PREDICTED_DIGIT,
+    PROBABILITY,
+    feature_stages,
+    fit_on_features,
+)
 
 PREDICTION_COLUMNS = [IMAGE_ID, SPLIT, LABEL_DIGIT, PREDICTED_DIGIT, PROBABILITY, MARGIN]
 
@@ -29,7 +37,12 @@ PREDICTION_COLUMNS = [IMAGE_ID, SPLIT, LABEL_DIGIT, PREDICTED_DIGIT, PROBABILITY
 def training_frame(
     inputs: DigitInputs, config: Config, storage_level: StorageLevel | None = None
 ) -> DataFrame:
-    """The two chosen digits with a 0/1 label and a train/test split.
+    """The two chosen digits as model features, with a 0/1 label and a train/test split.
+
+    Columns: ``image_id``, ``label``, ``label_digit``, ``features`` and ``split``. The features
+    are made here, once, by the model's own :func:`feature_stages`, and the pixels are dropped:
+    MLlib's passes before its iterations and the predictions then read features instead of
+    rebuilding them, and :func:`pixels_from_features` gives back the few pictured digits.
 
     The test split is the separate test set when there is one, else a hash of ``image_id``.
     With ``storage_level``, each input is persisted before its constant ``split`` column is
@@ -41,7 +54,9 @@ def training_frame(
 
     def prepared(dataset: Dataset) -> DataFrame:
         frame = dataset.frame.transform(keep).transform(with_binary_label(digits["positive"]))
-        return frame.persist(storage_level) if storage_level else frame
+        features = PipelineModel(feature_stages(dataset.height * dataset.width)).transform(frame)
+        rows = features.select(IMAGE_ID, LABEL, LABEL_DIGIT, FEATURES)
+        return rows.persist(storage_level) if storage_level else rows
 
     if inputs.test is None:
         split = config["split"]
@@ -75,12 +90,13 @@ def require_both_digits(counts: Counter, negative_digit: int, positive_digit: in
 
 
 def fit_model(frame: DataFrame, config: Config, pixel_count: int) -> PipelineModel:
-    """Fits the pipeline on the train split."""
+    """Fits the model on the train split of the training frame; the model takes pixels."""
     lr = config["logistic_regression"]
-    pipeline = build_pipeline(
+    return fit_on_features(
+        frame.filter(F.col(SPLIT) == TRAIN),
+        pixel_count,
         negative_digit=config["digits"]["negative"],
         positive_digit=config["digits"]["positive"],
-        pixel_count=pixel_count,
         reg_param=lr["reg_param"],
         elastic_net_param=lr["elastic_net_param"],
         max_iter=lr["max_iter"],
@@ -88,9 +104,12 @@ def fit_model(frame: DataFrame, config: Config, pixel_count: int) -> PipelineMod
         threshold=lr["threshold"],
         standardization=lr["standardization"],
     )
-    return pipeline.fit(frame.filter(F.col(SPLIT) == TRAIN))
 
 
 def predict(model: PipelineModel, frame: DataFrame) -> DataFrame:
-    """The model's predictions for every row of the training frame, in the published layout."""
-    return model.transform(frame).select(*PREDICTION_COLUMNS)
+    """The model's predictions for every row of the training frame, in the published layout.
+
+    The frame's features are made already, so only the stages after them run.
+    """
+    after_features = PipelineModel(model.stages[FEATURE_STAGES:])
+    return after_features.transform(frame).select(*PREDICTION_COLUMNS)

@@ -11,7 +11,13 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from mnist_lr.stages import DigitDecoder, PixelScaler, build_pipeline
+from mnist_lr.stages import (
+    DigitDecoder,
+    PixelScaler,
+    feature_stages,
+    fit_on_features,
+    pixels_from_features,
+)
 
 
 def test_pixel_scaler_turns_pixel_arrays_into_0_to_1_vectors(spark):
@@ -62,13 +68,33 @@ def test_digit_decoder_maps_0_1_back_to_digits(spark):
     assert_approx_df_equality(actual, expected, 1e-12, ignore_nullable=True)
 
 
-def test_fitted_pipeline_saves_and_reloads_with_identical_predictions(spark, tmp_path):
+MODEL_PARAMETERS = dict(
+    negative_digit=3,
+    positive_digit=7,
+    reg_param=0.01,
+    elastic_net_param=0.0,
+    max_iter=50,
+    tol=1e-6,
+    threshold=0.5,
+    standardization=False,
+)
+
+
+def test_pixels_come_back_exactly_from_the_features(spark):
+    pixels = [list(range(128)), list(range(128, 256)), [0] * 127 + [255]]  # dense and sparse
+    df = spark.createDataFrame([(p,) for p in pixels], "pixels array<int>")
+    featured = PipelineModel(feature_stages(128)).transform(df)
+    back = featured.select(pixels_from_features(featured["features"]).alias("pixels"))
+    assert [row.pixels for row in back.collect()] == pixels
+
+
+def test_a_model_fitted_on_features_saves_and_reloads_and_scores_pixels(spark, tmp_path):
     rows = [
         (f"i{i}", float(i % 2), [250 * (i % 2), 5 * (i % 3), 250 * (1 - i % 2)]) for i in range(40)
     ]
     train = spark.createDataFrame(rows, "image_id string, label double, pixels array<int>")
-    pipeline = build_pipeline(3, 7, 3, 0.01, 0.0, 50, 1e-6, 0.5, False)
-    model = pipeline.fit(train)
+    featured = PipelineModel(feature_stages(3)).transform(train)
+    model = fit_on_features(featured, 3, **MODEL_PARAMETERS)
     model.save(str(tmp_path / "model"))
 
     reloaded = PipelineModel.load(str(tmp_path / "model"))

@@ -26,6 +26,7 @@ def test_a_filter_on_the_train_split_skips_the_persisted_test_partitions(spark, 
         {("train", 3): 4, ("train", 7): 4, ("test", 3): 2, ("test", 7): 2}
     )
     assert {row.label for row in train.collect()} == {0.0, 1.0}
+    assert frame.columns == ["image_id", "label", "label_digit", "features", "split"]
     spark.catalog.clearCache()
 
 
