@@ -72,7 +72,7 @@ def _pss(process: psutil.Process) -> int:
         with open(f"/proc/{process.pid}/smaps_rollup") as rollup:
             kib = next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
         return kib * 1024
-    except FileNotFoundError:  # the process has ended
+    except (FileNotFoundError, ProcessLookupError):  # the process has ended
         return 0
 
 
