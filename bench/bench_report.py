@@ -19,8 +19,8 @@ def render_tables(summary: dict, digits_only_from: int, settings: dict) -> str:
         "smaller sizes hold all ten digits, as MNIST does.",
         "`embedded` is what `make run` trains on. The `publish` phase is saving the model; the",
         "manifest that records the phases is written after it, with one rename.",
-        "`peak MiB` is the largest sum, over the process tree, of the processes' proportional",
-        "set sizes (PSS: shared pages count once), sampled every 0.1 s.",
+        "`peak MiB` is the largest sum of RSS over the process tree, sampled every 0.1 s; a child",
+        "the JVM is still spawning shares the JVM's memory and is not counted again.",
         "",
         "| size | system | runs | train rows | wall s | × reference | job − floor s | peak MiB "
         "| accuracy | AUC |",

@@ -1,7 +1,7 @@
 """The benchmark: the training job against the scikit-learn reference and Spark's floor.
 
 For each size (1x = MNIST, 10x, 100x), each system runs at least 3 times, interleaved, and the
-median is reported: wall time, peak memory (PSS) of the whole process tree, phase timings, accuracy
+median is reported: wall time, peak memory of the whole process tree, phase timings, accuracy
 and area under ROC. Writes data/bench/results.{json,md} and data/bench/wall_vs_rows.png.
 
     python bench/run.py --sizes 1,10,100 [--repeats 3]
@@ -32,12 +32,7 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
 def measure(command: list[str]) -> tuple[float, int, str]:
-    """Runs a command; returns wall seconds, peak memory of its process tree (bytes), stdout.
-
-    The memory is the sum of the processes' proportional set sizes (PSS), so pages that two
-    processes share count once: a JVM that forks a helper would otherwise count twice while
-    the child still shares the parent's pages.
-    """
+    """Runs a command; returns wall seconds, peak RSS of its process tree (bytes), stdout."""
     start = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -49,7 +44,7 @@ def measure(command: list[str]) -> tuple[float, int, str]:
     while process.poll() is None:
         try:
             tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(_pss(p) for p in tree))
+            peak = max(peak, sum(_rss(p) for p in tree if not _spawned_by_jvm(p)))
         except psutil.NoSuchProcess:
             pass
         time.sleep(0.1)
@@ -67,13 +62,25 @@ def _drain(process: subprocess.Popen, output: list[str]) -> threading.Thread:
     return thread
 
 
-def _pss(process: psutil.Process) -> int:
+def _rss(process: psutil.Process) -> int:
     try:
-        with open(f"/proc/{process.pid}/smaps_rollup") as rollup:
-            kib = next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
-        return kib * 1024
-    except (FileNotFoundError, ProcessLookupError):  # the process has ended
+        return process.memory_info().rss
+    except psutil.NoSuchProcess:
         return 0
+
+
+def _spawned_by_jvm(process: psutil.Process) -> bool:
+    """A child of the JVM that has not yet exec'd its program.
+
+    Java starts processes with posix_spawn, whose child shares the JVM's memory until the exec:
+    its RSS is the JVM's, and counting it would count the JVM twice (seen at 100x: two 2 GiB
+    processes, the second named after the Spark thread that spawned it).
+    """
+    try:
+        parent = process.parent()
+        return parent is not None and parent.name() == "java" and process.exe() == parent.exe()
+    except psutil.Error:
+        return False
 
 
 def build_input(size: int) -> Path:
