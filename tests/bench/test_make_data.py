@@ -1,0 +1,29 @@
+"""The benchmark's augmentation: shifted copies of real digits."""
+
+import numpy as np
+from make_data import SHIFTS, augment, moved, shifted
+
+
+def test_moved_loses_ink_past_the_edge_instead_of_wrapping_it():
+    image = np.zeros((1, 4, 4), dtype=np.uint8)
+    image[0, 3, 0] = 200  # bottom left corner
+    down_left = moved(image, 1, -1)
+    assert not down_left.any(), "ink moved past the corner must not reappear opposite"
+    up_right = moved(image, -2, 3)
+    assert up_right[0, 1, 3] == 200 and up_right.sum() == 200
+
+
+def test_half_pixel_shift_averages_the_two_neighbouring_whole_shifts():
+    image = np.zeros((1, 3, 3), dtype=np.uint8)
+    image[0, 1, 1] = 100
+    half = shifted(image, 0.5, 0.0)
+    assert half[0, 1, 1] == 50 and half[0, 2, 1] == 50 and half.sum() == 100
+
+
+def test_augment_makes_every_shift_once_before_repeating():
+    images = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28) % 7
+    labels = np.array([3, 7])
+    out_images, out_labels = augment(images, labels, 2 * len(SHIFTS) + 1)
+    assert len(SHIFTS) == 81 and SHIFTS[0] == (0.0, 0.0)
+    np.testing.assert_array_equal(out_images[:2], images)
+    assert out_labels.tolist() == [3, 7] * len(SHIFTS) + [3]
