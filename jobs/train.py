@@ -13,7 +13,7 @@ from pyspark import StorageLevel
 from mnist_lr.cli import add_input_arguments, add_verbose_argument, run
 from mnist_lr.config import load_config, parse_digits
 from mnist_lr.errors import ConfigError
-from mnist_lr.evaluate import evaluation_outputs, with_run_id
+from mnist_lr.evaluate import evaluate, evaluation_outputs, with_run_id
 from mnist_lr.manifest import build_manifest, utc_now
 from mnist_lr.publish import Publisher
 from mnist_lr.readers import read_digits
@@ -123,19 +123,13 @@ def main(args: argparse.Namespace) -> int:
         with timer.phase("evaluate") as facts:
             predictions_path = publisher.write_parquet(predict(model, frame), "predictions")
             predictions = spark.read.parquet(predictions_path)
-            outputs = evaluation_outputs(
-                predictions,
-                lr_model.coefficients.toArray().tolist(),
-                lr_model.summary.totalIterations,
-                negative,
-                positive,
-                inputs.train.width,
-            )
+            iterations = lr_model.summary.totalIterations
+            evaluation = evaluate(predictions, iterations, negative, positive)
+            coefficients = lr_model.coefficients.toArray().tolist()
+            outputs = evaluation_outputs(spark, evaluation, coefficients, inputs.train.width)
             for name, output in outputs.items():
                 publisher.write_parquet(output.coalesce(1).transform(with_run_id(run_id)), name)
-            metric_rows = [
-                row.asDict() for row in spark.read.parquet(publisher.staged("metrics")).collect()
-            ]
+            metric_rows = evaluation.metric_dicts()
             facts["test_accuracy"] = next(
                 round(m["value"], 4)
                 for m in metric_rows
@@ -152,7 +146,9 @@ def main(args: argparse.Namespace) -> int:
             )
             publisher.write_parquet(pictured_digits(predictions, frame, run_facts), "digits")
             facts["files"] = len(
-                write_run_report(spark, storage, publisher.staging_path, run_facts)
+                write_run_report(
+                    spark, storage, publisher.staging_path, run_facts, evaluation, coefficients
+                )
             )
         with timer.phase("publish"):
             model.save(publisher.staged("model"))

@@ -2,12 +2,17 @@
 
 The predictions frame has ``split``, ``label_digit``, ``predicted_digit`` and ``probability``
 (of the positive digit). Every metric is exact: areas come from all distinct scores, not bins.
+The predictions are aggregated per distinct score on the executors, then summed up per split
+by a pandas function; only a row per split reaches the driver.
 """
 
 from collections.abc import Callable, Sequence
-from itertools import product
+from dataclasses import dataclass
+from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+import numpy as np
+import pandas as pd
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
 
@@ -15,7 +20,10 @@ from mnist_lr.prepare import LABEL_DIGIT, SPLIT, TEST, TRAIN
 from mnist_lr.stages import PREDICTED_DIGIT, PROBABILITY
 
 LOG_LOSS_EPSILON = 1e-15
-CONFUSION_CELLS = "split string, actual_digit int, predicted_digit int"
+METRIC_COLUMNS = "split string, metric string, value double"
+CONFUSION_COLUMNS = "split string, actual_digit int, predicted_digit int, count long"
+MetricRow = tuple[str, str, float | None]
+ConfusionRow = tuple[str, int, int, int]
 COEFFICIENT_SCHEMA = StructType(
     [
         StructField("pixel", IntegerType(), False),
@@ -30,138 +38,188 @@ def _is_positive(column: str, positive_digit: int) -> Column:
     return (F.col(column) == positive_digit).cast("double")
 
 
-def summary_metrics(predictions: DataFrame, positive_digit: int) -> DataFrame:
-    """Accuracy, precision, recall, F1 (for the positive digit), log loss and counts per split.
+@dataclass(frozen=True)
+class SplitSummary:
+    """One split's predictions summed up, the positive digit being the positive class.
 
-    Returns:
-        Long rows (split, metric, value); one aggregation over the predictions.
+    An area is None where its curve does not exist: the ROC curve of a split without negatives,
+    and both curves of a split without positives (the training job refuses splits that lack a
+    digit before it gets here).
+    """
+
+    rows: int
+    positives: int
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    log_loss: float
+    area_under_roc: float | None
+    area_under_pr: float | None
+
+    @property
+    def true_negatives(self) -> int:
+        return self.rows - self.true_positives - self.false_positives - self.false_negatives
+
+
+SUMMARY_SCHEMA = (
+    "split string, rows long, positives long, true_positives long, false_positives long, "
+    "false_negatives long, log_loss double, area_under_roc double, area_under_pr double"
+)
+
+
+def score_counts(predictions: DataFrame, positive_digit: int) -> DataFrame:
+    """Positives and negatives per (split, probability, predicted positive or not).
+
+    Everything the metrics need: tied scores share a row, so a split has at most one row per
+    distinct score.
     """
     actual = _is_positive(LABEL_DIGIT, positive_digit)
-    predicted = _is_positive(PREDICTED_DIGIT, positive_digit)
-    probability = F.least(
-        F.greatest(F.col(PROBABILITY), F.lit(LOG_LOSS_EPSILON)), F.lit(1 - LOG_LOSS_EPSILON)
+    return predictions.groupBy(
+        SPLIT, PROBABILITY, (F.col(PREDICTED_DIGIT) == positive_digit).alias("predicted_positive")
+    ).agg(
+        F.sum(actual).cast("long").alias("positives"),
+        F.sum(1 - actual).cast("long").alias("negatives"),
     )
-    counts = predictions.groupBy(SPLIT).agg(
-        F.count(F.lit(1)).cast("double").alias("rows"),
-        F.sum(actual).alias("positives"),
-        F.sum(actual * predicted).alias("tp"),
-        F.sum((1 - actual) * predicted).alias("fp"),
-        F.sum(actual * (1 - predicted)).alias("fn"),
-        F.avg(-(actual * F.log(probability) + (1 - actual) * F.log(1 - probability))).alias(
-            "logLoss"
-        ),
-    )
-    precision = _ratio(F.col("tp"), F.col("tp") + F.col("fp"))
-    recall = _ratio(F.col("tp"), F.col("tp") + F.col("fn"))
-    wide = counts.select(
-        SPLIT,
-        ((F.col("rows") - F.col("fp") - F.col("fn")) / F.col("rows")).alias("accuracy"),
-        precision.alias("precision"),
-        recall.alias("recall"),
-        _ratio(2 * precision * recall, precision + recall).alias("f1"),
-        "logLoss",
-        "rows",
-        "positives",
-    )
-    return _to_long(wide)
 
 
-def area_metrics(predictions: DataFrame, positive_digit: int) -> DataFrame:
-    """Exact areas under the ROC and precision-recall curves per split (trapezoidal rule).
+def summarise_split(points: pd.DataFrame) -> pd.DataFrame:
+    """One split's :func:`score_counts` rows summed up into one row of ``SUMMARY_SCHEMA``.
 
-    Tied scores form one curve point, as in MLlib's BinaryClassificationMetrics with
-    ``numBins=0``; the PR curve starts at recall 0 with the first point's precision. A split
-    without negatives has no ROC curve, one without positives no curve at all: such areas are
-    null (the training job refuses splits that lack a digit before it gets here).
-
-    Returns:
-        Long rows (split, metric, value) for areaUnderROC and areaUnderPR.
+    The areas under the ROC and precision-recall curves are exact (trapezoidal rule over every
+    distinct score): tied scores form one curve point, as in MLlib's BinaryClassificationMetrics
+    with ``numBins=0``, and the PR curve starts at recall 0 with the first point's precision.
     """
-    actual = _is_positive(LABEL_DIGIT, positive_digit)
-    by_score = predictions.groupBy(SPLIT, PROBABILITY).agg(
-        F.sum(actual).alias("pos"), F.sum(1 - actual).alias("neg")
+    predicted = points["predicted_positive"].to_numpy(bool)
+    positives = points["positives"].to_numpy(np.int64)
+    negatives = points["negatives"].to_numpy(np.int64)
+    rows = int(positives.sum() + negatives.sum())
+    clipped = np.clip(points[PROBABILITY].to_numpy(float), LOG_LOSS_EPSILON, 1 - LOG_LOSS_EPSILON)
+    log_loss = -(positives @ np.log(clipped) + negatives @ np.log(1 - clipped)) / rows
+    curve = points.groupby(PROBABILITY)[["positives", "negatives"]].sum().iloc[::-1]
+    roc, pr = _areas(curve["positives"].to_numpy(float), curve["negatives"].to_numpy(float))
+    summary = {
+        SPLIT: points[SPLIT].iloc[0],
+        "rows": rows,
+        "positives": int(positives.sum()),
+        "true_positives": int(positives[predicted].sum()),
+        "false_positives": int(negatives[predicted].sum()),
+        "false_negatives": int(positives[~predicted].sum()),
+        "log_loss": log_loss,
+        "area_under_roc": roc,
+        "area_under_pr": pr,
+    }
+    return pd.DataFrame([summary])
+
+
+def _areas(positives: np.ndarray, negatives: np.ndarray) -> tuple[float | None, float | None]:
+    """Areas under the ROC and PR curves of points ordered by descending score."""
+    true_positives, false_positives = np.cumsum(positives), np.cumsum(negatives)
+    if true_positives[-1] == 0:
+        return None, None
+    tpr = true_positives / true_positives[-1]
+    precision = true_positives / (true_positives + false_positives)
+    pr = np.sum(np.diff(tpr, prepend=0.0) * (precision + np.r_[precision[0], precision[:-1]]) / 2)
+    if false_positives[-1] == 0:
+        return None, float(pr)
+    fpr = false_positives / false_positives[-1]
+    roc = np.sum(np.diff(fpr, prepend=0.0) * (tpr + np.r_[0.0, tpr[:-1]]) / 2)
+    return float(roc), float(pr)
+
+
+def split_summaries(predictions: DataFrame, positive_digit: int) -> dict[str, SplitSummary]:
+    """Every split summed up in one pass over the predictions; one row per split reaches the
+    driver. The metrics and the confusion matrix are computed from these."""
+    summaries = (
+        score_counts(predictions, positive_digit)
+        .groupBy(SPLIT)
+        .applyInPandas(summarise_split, SUMMARY_SCHEMA)
     )
-    ordered = Window.partitionBy(SPLIT).orderBy(F.desc(PROBABILITY))
-    cumulative = ordered.rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    whole = Window.partitionBy(SPLIT)
-    points = (
-        by_score.withColumn("tp", F.sum("pos").over(cumulative))
-        .withColumn("fp", F.sum("neg").over(cumulative))
-        .withColumn("tpr", F.try_divide("tp", F.sum("pos").over(whole)))
-        .withColumn("fpr", F.try_divide("fp", F.sum("neg").over(whole)))
-        .withColumn("precision", F.try_divide("tp", F.col("tp") + F.col("fp")))
-    )
-    first_precision = F.first("precision").over(cumulative)
-    segments = points.select(
-        SPLIT,
-        _trapezoid("fpr", "tpr", ordered, F.lit(0.0)).alias("roc"),
-        _trapezoid("tpr", "precision", ordered, first_precision).alias("pr"),
-    )
-    wide = segments.groupBy(SPLIT).agg(
-        F.sum("roc").alias("areaUnderROC"), F.sum("pr").alias("areaUnderPR")
-    )
-    return _to_long(wide)
+    return {
+        row[SPLIT]: SplitSummary(**{k: v for k, v in row.asDict().items() if k != SPLIT})
+        for row in summaries.collect()
+    }
 
 
-def _trapezoid(x: str, y: str, ordered: Window, first_y: Column) -> Column:
-    previous_x = F.lag(x, 1, 0.0).over(ordered)
-    previous_y = F.coalesce(F.lag(y, 1).over(ordered), first_y)
-    return (F.col(x) - previous_x) * (F.col(y) + previous_y) / 2
+def summary_metrics(summaries: dict[str, SplitSummary]) -> list[MetricRow]:
+    """Accuracy, precision, recall, F1 (for the positive digit), log loss, rows, positives and
+    the two areas of every split, as (split, metric, value) rows. A ratio with a zero
+    denominator is 0; an area without a curve is None."""
+    rows = []
+    for split, c in sorted(summaries.items()):
+        precision = _ratio(c.true_positives, c.true_positives + c.false_positives)
+        recall = _ratio(c.true_positives, c.true_positives + c.false_negatives)
+        values = {
+            "accuracy": (c.rows - c.false_positives - c.false_negatives) / c.rows,
+            "precision": precision,
+            "recall": recall,
+            "f1": _ratio(2 * precision * recall, precision + recall),
+            "logLoss": c.log_loss,
+            "rows": c.rows,
+            "positives": c.positives,
+            "areaUnderROC": c.area_under_roc,
+            "areaUnderPR": c.area_under_pr,
+        }
+        rows += [
+            (split, metric, None if value is None else float(value))
+            for metric, value in values.items()
+        ]
+    return rows
 
 
-def _ratio(numerator: Column, denominator: Column) -> Column:
-    return F.when(denominator > 0, numerator / denominator).otherwise(F.lit(0.0))
-
-
-def _to_long(wide: DataFrame) -> DataFrame:
-    metrics = [name for name in wide.columns if name != SPLIT]
-    return wide.select(
-        SPLIT, *[F.col(name).cast("double").alias(name) for name in metrics]
-    ).unpivot(SPLIT, metrics, "metric", "value")
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else 0.0
 
 
 def confusion(
-    predictions: DataFrame,
+    summaries: dict[str, SplitSummary],
     negative_digit: int,
     positive_digit: int,
     splits: Sequence[str] = (TRAIN, TEST),
-) -> DataFrame:
-    """The confusion matrix in digit terms: every (split, actual, predicted) cell, zeros too."""
-    counts = predictions.groupBy(
-        SPLIT,
-        F.col(LABEL_DIGIT).alias("actual_digit"),
-        F.col(PREDICTED_DIGIT).alias("predicted_digit"),
-    ).agg(F.count(F.lit(1)).alias("count"))
-    digits = (negative_digit, positive_digit)
-    cells = predictions.sparkSession.createDataFrame(
-        list(product(splits, digits, digits)), CONFUSION_CELLS
-    )
-    return cells.join(counts, [SPLIT, "actual_digit", "predicted_digit"], "left").select(
-        SPLIT, "actual_digit", "predicted_digit", F.coalesce("count", F.lit(0)).alias("count")
+) -> list[ConfusionRow]:
+    """The confusion matrix in digit terms: every (split, actual, predicted, count) cell,
+    zeros too."""
+    none = SplitSummary(0, 0, 0, 0, 0, 0.0, None, None)
+    rows = []
+    for split in splits:
+        c = summaries.get(split, none)
+        rows += [
+            (split, negative_digit, negative_digit, c.true_negatives),
+            (split, negative_digit, positive_digit, c.false_positives),
+            (split, positive_digit, negative_digit, c.false_negatives),
+            (split, positive_digit, positive_digit, c.true_positives),
+        ]
+    return rows
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A run's metrics (split, metric, value) and confusion (split, actual, predicted, count)."""
+
+    metrics: list[MetricRow]
+    confusion: list[ConfusionRow]
+
+    def metric_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(("split", "metric", "value"), row, strict=True)) for row in self.metrics]
+
+
+def evaluate(
+    predictions: DataFrame, iterations: int, negative_digit: int, positive_digit: int
+) -> Evaluation:
+    """Every metric and the confusion matrix, from one pass over the predictions."""
+    summaries = split_summaries(predictions, positive_digit)
+    return Evaluation(
+        metrics=[*summary_metrics(summaries), (TRAIN, "iterations", float(iterations))],
+        confusion=confusion(summaries, negative_digit, positive_digit),
     )
 
 
 def evaluation_outputs(
-    predictions: DataFrame,
-    coefficients: list[float],
-    iterations: int,
-    negative_digit: int,
-    positive_digit: int,
-    width: int,
+    spark: SparkSession, evaluation: Evaluation, coefficients: list[float], width: int
 ) -> dict[str, DataFrame]:
-    """The run's metrics (with the LR iteration count), confusion and coefficient frames."""
-    spark = predictions.sparkSession
-    iteration_rows = spark.createDataFrame(
-        [(TRAIN, "iterations", float(iterations))], "split string, metric string, value double"
-    )
-    metrics = (
-        summary_metrics(predictions, positive_digit)
-        .unionByName(area_metrics(predictions, positive_digit))
-        .unionByName(iteration_rows)
-    )
+    """The run's metrics, confusion and coefficient frames, to be written."""
     return {
-        "metrics": metrics,
-        "confusion": confusion(predictions, negative_digit, positive_digit),
+        "metrics": spark.createDataFrame(evaluation.metrics, METRIC_COLUMNS),
+        "confusion": spark.createDataFrame(evaluation.confusion, CONFUSION_COLUMNS),
         "coefficients": coefficient_frame(spark, coefficients, width),
     }
 

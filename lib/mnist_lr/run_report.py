@@ -1,14 +1,19 @@
-"""Writes a run's pictured digits, figures and report.html, reading the run's outputs.
+"""Writes a run's pictured digits, figures and report.html.
 
-Every read is small: the metrics and confusion rows, the coefficient vector, a deterministic
-sample of at most ``CURVE_SAMPLE`` test predictions (four numbers each), and the pixels of at
-most a few dozen digits. Nothing collects the dataset.
+The metrics, confusion rows and coefficients come from the job, which holds them already; the
+only reads are small: a deterministic sample of at most ``CURVE_SAMPLE`` test predictions (four
+numbers each) and the pixels of at most a few dozen digits. Nothing collects the dataset.
 """
 
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from mnist_lr.dataset import IMAGE_ID, PIXELS
+from mnist_lr.evaluate import Evaluation
 from mnist_lr.figures import figure_png
 from mnist_lr.prepare import LABEL_DIGIT, SPLIT, TEST, TRAIN
 from mnist_lr.report import render_report
@@ -69,8 +74,15 @@ def pictured_digits(predictions: DataFrame, frame: DataFrame, facts: RunFacts) -
     )
 
 
-def read_run_outputs(spark: SparkSession, run_path: str) -> RunOutputs:
-    """Reads the small outputs the figures need from a run directory (staged or published)."""
+def run_outputs(
+    spark: SparkSession,
+    run_path: str,
+    evaluation: Evaluation,
+    coefficients: Sequence[float],
+) -> RunOutputs:
+    """The figures' inputs: the metrics, confusion and coefficients the job wrote from
+    ``evaluation`` and ``coefficients``, and the curve sample and pictured digits read back
+    from the run directory (staged or published)."""
 
     def output(name: str) -> DataFrame:
         return spark.read.parquet(f"{run_path}/{name}")
@@ -78,9 +90,11 @@ def read_run_outputs(spark: SparkSession, run_path: str) -> RunOutputs:
     test = output("predictions").filter(F.col(SPLIT) == TEST)
     digits = output(DIGITS).toPandas()
     return RunOutputs(
-        metrics=output("metrics").toPandas(),
-        confusion=output("confusion").toPandas(),
-        coefficients=output("coefficients").orderBy("pixel").toPandas()["coefficient"].to_numpy(),
+        metrics=pd.DataFrame(evaluation.metrics, columns=["split", "metric", "value"]),
+        confusion=pd.DataFrame(
+            evaluation.confusion, columns=["split", "actual_digit", "predicted_digit", "count"]
+        ),
+        coefficients=np.asarray(coefficients, dtype=float),
         curve_sample=_by_hash(test)
         .limit(CURVE_SAMPLE)
         .select(LABEL_DIGIT, PREDICTED_DIGIT, PROBABILITY, MARGIN)
@@ -90,14 +104,19 @@ def read_run_outputs(spark: SparkSession, run_path: str) -> RunOutputs:
 
 
 def write_run_report(
-    spark: SparkSession, storage: Storage, run_path: str, facts: RunFacts
+    spark: SparkSession,
+    storage: Storage,
+    run_path: str,
+    facts: RunFacts,
+    evaluation: Evaluation,
+    coefficients: Sequence[float],
 ) -> list[str]:
     """Writes ``figures/*.png`` and ``report.html`` into a run directory.
 
     Returns:
         The paths written, relative to the run directory.
     """
-    outputs = read_run_outputs(spark, run_path)
+    outputs = run_outputs(spark, run_path, evaluation, coefficients)
     drawn = draw_run_figures(outputs, facts)
     for _, name, fig in drawn:
         storage.write_bytes(f"{run_path}/{FIGURES}/{name}", figure_png(fig))
