@@ -219,7 +219,8 @@ class Evaluation:
     confusion: list[ConfusionRow]
 
     def metric_dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(("split", "metric", "value"), row, strict=True)) for row in self.metrics]
+        names = METRIC_SCHEMA.fieldNames()
+        return [dict(zip(names, row, strict=True)) for row in self.metrics]
 
 
 def evaluate(
