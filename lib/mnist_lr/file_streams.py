@@ -3,7 +3,8 @@
 Spark's ``binaryFile`` source hands a whole file to one task as one row, so a large IDX file
 (hundreds of MB at 100x MNIST) would have to fit the JVM heap at once. IDX files are therefore
 opened by the executors themselves through pyarrow's file systems (local, HDFS, S3, GCS, Azure)
-and read in bounded chunks; gzip is decompressed on the fly.
+and read in bounded chunks; gzip is decompressed on the fly by ISA-L (``isal``), which
+decompresses MNIST's files about twice as fast as zlib.
 """
 
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import BinaryIO
 from urllib.parse import urlparse
 
 import pyarrow.fs as pa_fs
+from isal import igzip, isal_zlib
 
 from mnist_lr.errors import InputError
 from mnist_lr.idx import GZIP_MAGIC
@@ -45,14 +47,14 @@ def open_uncompressed(uri: str, name: str) -> Iterator[BinaryIO]:
     Corrupt gzip data raises :class:`InputError` naming the file when it is read.
     """
     fs, path = pa_fs.FileSystem.from_uri(pyarrow_uri(uri))
-    with fs.open_input_stream(path) as raw:
+    with fs.open_input_stream(path, compression=None) as raw:
         compressed = raw.read(len(GZIP_MAGIC)) == GZIP_MAGIC
-    if not compressed:
-        with fs.open_input_stream(path) as stream:
+    with fs.open_input_stream(path, compression=None) as stream:
+        if not compressed:
             yield stream
-        return
-    with fs.open_input_stream(path, compression="gzip") as stream:
-        yield _GzipStream(stream, name)
+            return
+        with igzip.IGzipFile(fileobj=stream, mode="rb") as decompressed:
+            yield _GzipStream(decompressed, name)
 
 
 class _GzipStream:
@@ -65,5 +67,5 @@ class _GzipStream:
     def read(self, size: int | None = None) -> bytes:
         try:
             return self._stream.read(size)
-        except OSError as error:
+        except (OSError, EOFError, isal_zlib.error) as error:
             raise InputError(f"{self._name}: corrupt gzip data ({error})") from None

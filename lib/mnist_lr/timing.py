@@ -2,7 +2,8 @@
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 log = logging.getLogger("mnist_lr")
@@ -25,3 +26,22 @@ class PhaseTimer:
         self.seconds[name] = round(elapsed, 3)
         details = "".join(f", {key}={value}" for key, value in facts.items())
         log.info("%s: done in %.1f s%s", name, elapsed, details)
+
+
+def timed(action: Callable[..., object], *args: object) -> float:
+    """Runs ``action(*args)`` and returns its wall time in seconds (for work run in a thread)."""
+    start = time.perf_counter()
+    action(*args)
+    return time.perf_counter() - start
+
+
+@contextmanager
+def in_background(action: Callable[..., object], *args: object) -> Iterator[Future]:
+    """Runs ``action(*args)`` in a thread while the block runs.
+
+    Yields the future of the action's wall time (``result()`` re-raises its error). Leaving the
+    block waits for the action, also when the block fails, so nothing it writes outlives a
+    cleanup that follows.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(timed, action, *args)
