@@ -135,17 +135,17 @@ def main(args: argparse.Namespace) -> int:
                 for m in metric_rows
                 if (m["split"], m["metric"]) == ("test", "accuracy")
             )
+        run_facts = RunFacts(
+            run_id,
+            negative,
+            positive,
+            inputs.train.height,
+            inputs.train.width,
+            config["logistic_regression"]["threshold"],
+        )
         # Spark saves the model while Python draws the figures.
         with in_background(model.save, publisher.staged("model")) as model_saved:
             with timer.phase("figures") as facts:
-                run_facts = RunFacts(
-                    run_id,
-                    negative,
-                    positive,
-                    inputs.train.height,
-                    inputs.train.width,
-                    config["logistic_regression"]["threshold"],
-                )
                 publisher.write_parquet(pictured_digits(predictions, frame, run_facts), "digits")
                 facts["files"] = len(
                     write_run_report(

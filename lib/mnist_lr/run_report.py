@@ -8,12 +8,11 @@ numbers each) and the pixels of at most a few dozen digits. Nothing collects the
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from mnist_lr.dataset import IMAGE_ID, PIXELS
-from mnist_lr.evaluate import CONFUSION_SCHEMA, METRIC_SCHEMA, Evaluation
+from mnist_lr.evaluate import Evaluation
 from mnist_lr.figures import figure_png
 from mnist_lr.prepare import LABEL_DIGIT, SPLIT, TEST, TRAIN
 from mnist_lr.report import render_report
@@ -90,8 +89,8 @@ def run_outputs(
     test = output("predictions").filter(F.col(SPLIT) == TEST)
     digits = output(DIGITS).toPandas()
     return RunOutputs(
-        metrics=pd.DataFrame(evaluation.metrics, columns=METRIC_SCHEMA.fieldNames()),
-        confusion=pd.DataFrame(evaluation.confusion, columns=CONFUSION_SCHEMA.fieldNames()),
+        metrics=evaluation.metrics_table(),
+        confusion=evaluation.confusion_table(),
         coefficients=np.asarray(coefficients, dtype=float),
         curve_sample=_by_hash(test)
         .limit(CURVE_SAMPLE)
