@@ -12,13 +12,15 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 SPARK_SUBMIT := $(BIN)/spark-submit --properties-file conf/spark-local.conf
 # Spark's classes, pre-parsed for this JDK: local spark-submit runs map it (conf/spark-local.conf).
 CLASS_ARCHIVE := $(VENV)/spark-classes.jsa
+# The project's JVM code (jvm/), compiled against this environment's Spark: spark.jars in conf/.
+JAR := dist/mnist_lr.jar
 
-.PHONY: run test lint format check-java venv sample class-archive notebook clean
+.PHONY: run test lint format check-java venv jar sample class-archive notebook clean
 
-run: venv check-java sample class-archive
+run: venv check-java jar sample class-archive
 	$(SPARK_SUBMIT) jobs/train.py --config conf/default.yaml --input $(SAMPLE) --output $(RUNS)
 
-test: venv check-java lint airflow-setup class-archive
+test: venv check-java jar lint airflow-setup class-archive
 	$(BIN)/python -m pytest
 
 lint: venv
@@ -41,6 +43,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+jar: $(JAR)
+
+$(JAR): $(shell find jvm -name '*.java') scripts/build-jar.sh $(VENV)/.installed | check-java
+	scripts/build-jar.sh $@
+
 sample: venv $(SAMPLE)/train-labels-idx1-ubyte.gz
 
 $(SAMPLE)/train-labels-idx1-ubyte.gz:
@@ -48,7 +55,7 @@ $(SAMPLE)/train-labels-idx1-ubyte.gz:
 
 class-archive: $(CLASS_ARCHIVE)
 
-$(CLASS_ARCHIVE): $(VENV)/.installed | check-java sample
+$(CLASS_ARCHIVE): $(VENV)/.installed | check-java sample $(JAR)
 	scripts/build-class-archive.sh $@ $(SAMPLE)
 
 notebook: venv

@@ -10,9 +10,9 @@ or for a standalone cluster ``{"conn_type": "spark", "host": "spark://HOST", "po
 Airflow lives in its own virtual environment, whose Spark provider brings only pyspark-client;
 the jobs run with the project's spark-submit and Python, which have the full pyspark:
 ``MNIST_LR_SPARK_SUBMIT`` and ``MNIST_LR_PYTHON`` (default: the repository's ``.venv``).
-The library travels to the executors as ``dist/mnist_lr.zip`` (``make package``;
-``MNIST_LR_PY_FILES`` to use another), Spark settings come from ``conf/spark-cluster.conf``
-(``MNIST_LR_SPARK_CONF``).
+The library travels to the executors as ``dist/mnist_lr.zip`` and its JVM code as
+``dist/mnist_lr.jar`` (``make package``; ``MNIST_LR_PY_FILES`` and ``MNIST_LR_JARS`` to use
+others), Spark settings come from ``conf/spark-cluster.conf`` (``MNIST_LR_SPARK_CONF``).
 
 Every output of a DAG run sits under a folder named after its run id, so a retry replaces only
 its own run's outputs and two runs never mix theirs:
@@ -39,6 +39,7 @@ PROJECT_BIN = REPO / ".venv" / "bin"
 SPARK_SUBMIT = os.environ.get("MNIST_LR_SPARK_SUBMIT", str(PROJECT_BIN / "spark-submit"))
 PYTHON = os.environ.get("MNIST_LR_PYTHON", str(PROJECT_BIN / "python"))
 PY_FILES = os.environ.get("MNIST_LR_PY_FILES", str(REPO / "dist" / "mnist_lr.zip"))
+JARS = os.environ.get("MNIST_LR_JARS", str(REPO / "dist" / "mnist_lr.jar"))
 SPARK_CONF = os.environ.get("MNIST_LR_SPARK_CONF", str(REPO / "conf" / "spark-cluster.conf"))
 
 RUN = "{{ run_id | safe_id }}"
@@ -62,6 +63,7 @@ def spark_job(task_id: str, job: str, args: list[str]) -> SparkSubmitOperator:
         application=str(REPO / "jobs" / job),
         application_args=args,
         py_files=PY_FILES,
+        jars=JARS,
         properties_file=SPARK_CONF,
         conf={
             "spark.driver.extraJavaOptions": "-Dlog4j2.configurationFile="

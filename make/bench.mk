@@ -3,5 +3,5 @@ BENCH_SIZES ?= 1,10,100
 
 .PHONY: bench
 
-bench: venv check-java sample class-archive
+bench: venv check-java jar sample class-archive
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES)

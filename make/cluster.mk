@@ -1,7 +1,7 @@
 # Packaging for spark-submit, a local Spark standalone cluster, and the Airflow environment.
 # Included by the main Makefile (VENV, BIN, SAMPLE, RUNS and the PYSPARK_* exports come from it).
 #
-# make package        dist/mnist_lr.zip for --py-files, and the spark-submit line to use
+# make package        dist/mnist_lr.zip (--py-files), dist/mnist_lr.jar, and the spark-submit line
 # make cluster-up     start a master and two 1-core workers on 127.0.0.1, print the master URL
 # make cluster-run    ingest, train and score the embedded sample on that cluster (starts it)
 # make cluster-status the master URL and the workers' states

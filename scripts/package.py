@@ -1,4 +1,5 @@
-"""Build dist/mnist_lr.zip for ``spark-submit --py-files`` and print the submit command.
+"""Build dist/mnist_lr.zip for ``spark-submit --py-files`` and dist/mnist_lr.jar (the project's
+JVM code, for ``--jars``), and print the submit command.
 
 The zip holds the package ``mnist_lr/`` at its root (sources only, fixed timestamps, so the same
 sources give the same bytes). Before writing it, every import in ``jobs/*.py`` is checked: the
@@ -11,6 +12,7 @@ are in the zip, and nothing else from the repository.
 import argparse
 import ast
 import importlib.util
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -74,6 +76,7 @@ def build(dist: Path) -> Path:
             info.external_attr = 0o644 << 16
             archive.writestr(info, path.read_bytes())
     partial.replace(target)
+    subprocess.run([ROOT / "scripts" / "build-jar.sh", dist / "mnist_lr.jar"], check=True)
     return target
 
 
@@ -84,11 +87,12 @@ def main() -> None:
     target = build(Path(args.dist))
     count = len(zipfile.ZipFile(target).namelist())
     relative = target.relative_to(ROOT) if ROOT in target.parents else target
-    print(f"built {relative} ({count} modules, {target.stat().st_size} bytes)")
+    jar = relative.with_suffix(".jar")
+    print(f"built {relative} ({count} modules, {target.stat().st_size} bytes) and {jar}")
     print("submit with (from the repository root; MASTER e.g. spark://HOST:7077, yarn, k8s://...):")
     print(
         f"  spark-submit --master MASTER --properties-file conf/spark-cluster.conf"
-        f" --py-files {relative} jobs/train.py --config conf/cluster.yaml"
+        f" --py-files {relative} --jars {jar} jobs/train.py --config conf/cluster.yaml"
         f" --input PATH --output DIR"
     )
 

@@ -29,6 +29,7 @@ def spark():
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
+        .config("spark.jars", str(ROOT / "dist" / "mnist_lr.jar"))  # made by `make jar`
         .config(
             "spark.driver.extraJavaOptions",
             f"-Dlog4j2.configurationFile={ROOT}/conf/log4j2.properties",

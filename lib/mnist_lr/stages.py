@@ -8,18 +8,20 @@ Training makes the features once, with the same feature stages, and fits the res
 
 import numpy as np
 from pyspark import keyword_only
+from pyspark.errors import AnalysisException
 from pyspark.ml import Estimator, Pipeline, PipelineModel, Transformer
 from pyspark.ml.classification import LogisticRegression
 from pyspark.ml.feature import ElementwiseProduct, VectorAssembler
 from pyspark.ml.functions import array_to_vector, vector_to_array
-from pyspark.ml.linalg import Vectors
+from pyspark.ml.linalg import Vectors, VectorUDT
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.param.shared import HasInputCol, HasOutputCol
 from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from mnist_lr.dataset import PIXELS
+from mnist_lr.errors import ConfigError
 
 SCALED_PIXELS = "scaled_pixels"
 FEATURES = "features"
@@ -125,6 +127,37 @@ def feature_stages(pixel_count: int) -> list[Transformer]:
 
 
 FEATURE_STAGES = 2  # len(feature_stages(n)): where the fitted stages start in a model
+
+JVM_PIXEL_FEATURES = "mnist_lr.PixelFeatures"  # jvm/mnist_lr/PixelFeatures.java
+JAR = "dist/mnist_lr.jar"
+CLASS_NOT_LOADED = "_LEGACY_ERROR_TEMP_1329"  # Spark's "Can not load class ..."
+
+
+def pixel_features(spark: SparkSession, pixels: Column, pixel_count: int) -> Column:
+    """The ``features`` :func:`feature_stages` make from ``pixels``, made in one JVM pass.
+
+    Equal to the stages' output, value for value and sparse or dense alike, and about three
+    times faster: the stages box every pixel and convert the vector twice. The function is
+    ``mnist_lr.PixelFeatures`` from the project's jar, which Spark must have on its classpath.
+    Models keep the stages, so scoring needs no jar.
+
+    Raises:
+        ConfigError: when the jar is not on Spark's classpath.
+    """
+    name = "mnist_lr_pixel_features"
+    try:
+        spark.udf.registerJavaFunction(name, JVM_PIXEL_FEATURES, VectorUDT())
+    except AnalysisException as error:
+        if error.getCondition() != CLASS_NOT_LOADED:
+            raise
+        raise ConfigError(
+            f"Spark cannot load {JVM_PIXEL_FEATURES}: {JAR} is not on its classpath",
+            hint="build it with `make jar`; conf/spark-local.conf and conf/spark-cluster.conf "
+            "pass it as spark.jars from the repository root, elsewhere use --jars PATH "
+            "(README 'JVM code')",
+        ) from None
+    features = F.call_function(name, pixels, F.lit(1.0 / MAX_PIXEL))
+    return features.alias(FEATURES, metadata={"ml_attr": {"num_attrs": pixel_count}})
 
 
 def pixels_from_features(features: Column) -> Column:

@@ -8,7 +8,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from mnist_lr.config import Config
-from mnist_lr.dataset import IMAGE_ID, LABEL
+from mnist_lr.dataset import IMAGE_ID, LABEL, PIXELS
 from mnist_lr.errors import DataError
 from mnist_lr.prepare import (
     LABEL_DIGIT,
@@ -23,12 +23,11 @@ from mnist_lr.prepare import (
 from mnist_lr.readers import Dataset, DigitInputs
 from mnist_lr.stages import (
     FEATURE_STAGES,
-    FEATURES,
     MARGIN,
     PREDICTED_DIGIT,
     PROBABILITY,
-    feature_stages,
     fit_on_features,
+    pixel_features,
 )
 
 PREDICTION_COLUMNS = [IMAGE_ID, SPLIT, LABEL_DIGIT, PREDICTED_DIGIT, PROBABILITY, MARGIN]
@@ -40,7 +39,8 @@ def training_frame(
     """The two chosen digits as model features, with a 0/1 label and a train/test split.
 
     Columns: ``image_id``, ``label``, ``label_digit``, ``features`` and ``split``. The features
-    are made here, once, by the model's own :func:`feature_stages`, and the pixels are dropped:
+    are made here, once, equal to what the model's own feature stages make (but in one JVM pass,
+    :func:`pixel_features`), and the pixels are dropped:
     MLlib's passes before its iterations and the predictions then read features instead of
     rebuilding them, and :func:`pixels_from_features` gives back the few pictured digits.
 
@@ -54,8 +54,9 @@ def training_frame(
 
     def prepared(dataset: Dataset) -> DataFrame:
         frame = dataset.frame.transform(keep).transform(with_binary_label(digits["positive"]))
-        features = PipelineModel(feature_stages(dataset.height * dataset.width)).transform(frame)
-        rows = features.select(IMAGE_ID, LABEL, LABEL_DIGIT, FEATURES)
+        pixel_count = dataset.height * dataset.width
+        features = pixel_features(frame.sparkSession, F.col(PIXELS), pixel_count)
+        rows = frame.select(IMAGE_ID, LABEL, LABEL_DIGIT, features)
         return rows.persist(storage_level) if storage_level else rows
 
     if inputs.test is None:

@@ -43,6 +43,7 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
         "AIRFLOW_CONN_SPARK_DEFAULT": json.dumps({"conn_type": "spark", "host": "local[*]"}),
         "MNIST_LR_PY_FILES": str(dist / "mnist_lr.zip"),
+        "MNIST_LR_JARS": str(dist / "mnist_lr.jar"),
         "MNIST_LR_PYTHON": python,
         "MNIST_LR_SPARK_SUBMIT": str(Path(sys.executable).with_name("spark-submit")),
         "SPARK_LOCAL_IP": "127.0.0.1",

@@ -2,8 +2,9 @@
 
 The cluster is started and stopped by scripts/cluster.sh, as `make cluster-up` does. The jobs are
 submitted with spark-submit from a directory outside the repository, with the library only as
-the packaged zip (--py-files), and with a Python that has the dependencies but not the project
-installed, on the driver and on the executors: an import from the repository layout would fail.
+the packaged zip (--py-files) and jar (--jars), and with a Python that has the dependencies but
+not the project installed, on the driver and on the executors: an import from the repository
+layout would fail.
 """
 
 import json
@@ -84,6 +85,8 @@ def submit(master: str, python: Path, package: Path, events: Path, cwd: Path, jo
         "spark.eventLog.rolling.enabled=false",
         "--py-files",
         str(package),
+        "--jars",
+        str(package.with_suffix(".jar")),
         str(ROOT / "jobs" / job),
         *args,
     ]

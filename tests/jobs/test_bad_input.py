@@ -15,7 +15,11 @@ import score as score_job
 import train as train_job
 from mnist_files import tiny_digits, write_idx_pair
 
-from mnist_lr import idx
+from mnist_lr import idx, stages
+
+# The jobs run in-process on the suite's session (local[2], the project's jar on its classpath),
+# never on a session with Spark's defaults that a job would create if it ran first.
+pytestmark = pytest.mark.usefixtures("spark")
 
 IMAGES = "train-images-idx3-ubyte"
 LABELS = "train-labels-idx1-ubyte"
@@ -218,3 +222,14 @@ def test_output_path_that_cannot_be_written_is_refused(tmp_path, capsys):
     args = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "file" / "runs")]
     assert run_job(train_job, args) == 2
     assert_one_error_line(capsys, "output path is not writable")
+
+
+def test_training_without_the_jar_says_how_to_get_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(stages, "JVM_PIXEL_FEATURES", "mnist_lr.NotOnTheClasspath")
+    write_idx_pair(tmp_path / "in", "train", *tiny_digits(40, side=2))
+    args = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "o")]
+    assert run_job(train_job, args) == 2
+    assert_one_error_line(
+        capsys, "cannot load mnist_lr.NotOnTheClasspath: dist/mnist_lr.jar is not on"
+    )
+    assert nothing_published(tmp_path / "o")

@@ -1,12 +1,17 @@
 import json
 
 import ingest as ingest_job
+import pytest
 import train as train_job
 from chispa import assert_df_equality
 from mnist_files import tiny_digits, write_idx_pair
 
 from mnist_lr.dataset import image_size
 from mnist_lr.readers import read_digits
+
+# The jobs run in-process on the suite's session (local[2], the project's jar on its classpath),
+# never on a session with Spark's defaults that a job would create if it ran first.
+pytestmark = pytest.mark.usefixtures("spark")
 
 
 def run_ingest(*args: str) -> int:

@@ -11,6 +11,10 @@ from mnist_files import tiny_digits, write_idx_pair
 
 from mnist_lr import idx
 
+# The jobs run in-process on the suite's session (local[2], the project's jar on its classpath),
+# never on a session with Spark's defaults that a job would create if it ran first.
+pytestmark = pytest.mark.usefixtures("spark")
+
 SCORE_COLUMNS = ["image_id", "predicted_digit", "probability", "margin", "label_digit"]
 
 

@@ -14,6 +14,10 @@ from sklearn.metrics import accuracy_score
 from mnist_lr import idx
 from mnist_lr.readers import read_digits
 
+# The jobs run in-process on the suite's session (local[2], the project's jar on its classpath),
+# never on a session with Spark's defaults that a job would create if it ran first.
+pytestmark = pytest.mark.usefixtures("spark")
+
 OUTPUTS = {
     "metrics": "run_id string, split string, metric string, value double",
     "confusion": "run_id string, split string, actual_digit int, predicted_digit int, count bigint",

@@ -2,6 +2,7 @@ import pytest
 from chispa import assert_approx_df_equality, assert_df_equality
 from pyspark.ml import PipelineModel
 from pyspark.ml.linalg import Vectors, VectorUDT
+from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
     DoubleType,
@@ -11,11 +12,14 @@ from pyspark.sql.types import (
     StructType,
 )
 
+from mnist_lr import stages
+from mnist_lr.errors import ConfigError
 from mnist_lr.stages import (
     DigitDecoder,
     PixelScaler,
     feature_stages,
     fit_on_features,
+    pixel_features,
     pixels_from_features,
 )
 
@@ -109,3 +113,35 @@ def test_a_model_fitted_on_features_saves_and_reloads_and_scores_pixels(spark, t
         "LogisticRegressionModel",
         "DigitDecoder",
     ]
+
+
+def test_the_jvm_pixel_features_equal_the_feature_stages_value_for_value(spark, mnist_sample):
+    from mnist_lr.readers import read_digits
+
+    digits = read_digits(spark, str(mnist_sample), partitions=2).train.frame
+    edges = spark.createDataFrame(
+        [("zeros", 0, [0] * 784), ("full", 0, [255] * 784), ("one", 0, [0] * 783 + [1])],
+        digits.schema,
+    )
+    pixels = digits.unionByName(edges)
+    by_stages = PipelineModel(feature_stages(784)).transform(pixels).select("image_id", "features")
+    by_jvm = pixels.select("image_id", pixel_features(spark, F.col("pixels"), 784))
+
+    assert_df_equality(by_jvm, by_stages, ignore_row_order=True, ignore_metadata=True)
+    kinds = {(r.image_id, type(r.features).__name__) for r in by_stages.collect()}
+    assert {(r.image_id, type(r.features).__name__) for r in by_jvm.collect()} == kinds
+    assert {"SparseVector", "DenseVector"} <= {kind for _, kind in kinds}
+    assert by_jvm.schema["features"].metadata == {"ml_attr": {"num_attrs": 784}}
+
+
+def test_the_jvm_pixel_features_refuse_a_missing_pixel(spark):
+    df = spark.createDataFrame([([0, 255, None],)], "pixels array<int>")
+    with pytest.raises(Exception, match="image has no value at pixel 2"):
+        df.select(pixel_features(spark, F.col("pixels"), 3)).collect()
+
+
+def test_without_the_jar_the_error_says_how_to_build_and_pass_it(spark, monkeypatch):
+    monkeypatch.setattr(stages, "JVM_PIXEL_FEATURES", "mnist_lr.NotOnTheClasspath")
+    with pytest.raises(ConfigError, match="dist/mnist_lr.jar is not on its classpath") as error:
+        stages.pixel_features(spark, F.col("pixels"), 3)
+    assert error.value.hint.startswith("build it with `make jar`")
