@@ -48,6 +48,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "partitions of each input (IDX: slices per file); 0 = Spark's default parallelism",
         ),
     },
+    "fit": {
+        "single_partition_max_rows": Key(
+            int,
+            lambda v: v >= 0,
+            ">= 0",
+            "train rows up to which MLlib fits on one partition; 0 = never",
+        ),
+    },
     "logistic_regression": {
         "reg_param": Key(
             float, lambda v: v >= 0, ">= 0", "regularisation strength (MLlib regParam)"

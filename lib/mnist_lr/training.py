@@ -90,11 +90,27 @@ def require_both_digits(counts: Counter, negative_digit: int, positive_digit: in
             )
 
 
-def fit_model(frame: DataFrame, config: Config, pixel_count: int) -> PipelineModel:
-    """Fits the model on the train split of the training frame; the model takes pixels."""
+def fit_partitions(train: DataFrame, train_rows: int, single_partition_max_rows: int) -> DataFrame:
+    """The train split as MLlib fits it: coalesced to one partition when it has at most
+    ``single_partition_max_rows`` rows (0: never).
+
+    Each L-BFGS iteration is a ``treeAggregate``: two Spark stages on several partitions, one
+    stage on a single partition. For small sets the stage costs more than the cores save.
+    """
+    if 0 < train_rows <= single_partition_max_rows:
+        return train.coalesce(1)
+    return train
+
+
+def fit_model(frame: DataFrame, config: Config, pixel_count: int, train_rows: int) -> PipelineModel:
+    """Fits the model on the train split of the training frame; the model takes pixels.
+
+    ``train_rows`` is the train split's row count (from :func:`digit_counts`).
+    """
     lr = config["logistic_regression"]
+    train = frame.filter(F.col(SPLIT) == TRAIN)
     return fit_on_features(
-        frame.filter(F.col(SPLIT) == TRAIN),
+        fit_partitions(train, train_rows, config["fit"]["single_partition_max_rows"]),
         pixel_count,
         negative_digit=config["digits"]["negative"],
         positive_digit=config["digits"]["positive"],

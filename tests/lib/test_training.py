@@ -1,5 +1,7 @@
 from collections import Counter
 
+import pytest
+from chispa import assert_df_equality
 from conftest import ROOT
 from mnist_files import tiny_digits, write_idx_pair
 from pyspark import StorageLevel
@@ -7,7 +9,7 @@ from pyspark.sql import functions as F
 
 from mnist_lr.config import load_config
 from mnist_lr.readers import read_digits
-from mnist_lr.training import digit_counts, training_frame
+from mnist_lr.training import digit_counts, fit_partitions, training_frame
 
 CONFIG = load_config(ROOT / "conf" / "default.yaml")
 
@@ -41,3 +43,18 @@ def test_without_a_test_set_the_split_is_a_hash_of_the_id_on_the_same_rows(spark
     assert counts[("test", 3)] + counts[("test", 7)] > 0
     assert frame.rdd.getNumPartitions() == 2
     spark.catalog.clearCache()
+
+
+@pytest.mark.parametrize(
+    ("train_rows", "single_partition_max_rows", "partitions"),
+    [(12, 12, 1), (12, 100, 1), (12, 11, 4), (12, 0, 4)],
+)
+def test_small_train_splits_are_fitted_on_one_partition(
+    spark, train_rows, single_partition_max_rows, partitions
+):
+    train = spark.range(12).repartition(4)
+
+    fitted = fit_partitions(train, train_rows, single_partition_max_rows)
+
+    assert fitted.rdd.getNumPartitions() == partitions
+    assert_df_equality(fitted, train, ignore_row_order=True)
