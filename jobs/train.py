@@ -15,7 +15,6 @@ from mnist_lr.config import load_config, parse_digits
 from mnist_lr.errors import ConfigError
 from mnist_lr.evaluate import evaluate, evaluation_outputs, with_run_id
 from mnist_lr.manifest import build_manifest, utc_now
-from mnist_lr.prepare import TRAIN
 from mnist_lr.publish import Publisher
 from mnist_lr.readers import read_digits
 from mnist_lr.run_outputs import RunFacts
@@ -118,9 +117,7 @@ def main(args: argparse.Namespace) -> int:
             require_both_digits(counts, negative, positive)
             facts.update({f"{s}_{d}": n for (s, d), n in sorted(counts.items())})
         with timer.phase("fit") as facts:
-            train_rows = counts[(TRAIN, negative)] + counts[(TRAIN, positive)]
-            pixel_count = inputs.train.height * inputs.train.width
-            model = fit_model(frame, config, pixel_count, train_rows)
+            model = fit_model(frame, config, inputs.train.height * inputs.train.width, counts)
             lr_model = model.stages[2]
             facts["iterations"] = lr_model.summary.totalIterations
         with timer.phase("evaluate") as facts:

@@ -102,13 +102,14 @@ def fit_partitions(train: DataFrame, train_rows: int, single_partition_max_rows:
     return train
 
 
-def fit_model(frame: DataFrame, config: Config, pixel_count: int, train_rows: int) -> PipelineModel:
+def fit_model(frame: DataFrame, config: Config, pixel_count: int, counts: Counter) -> PipelineModel:
     """Fits the model on the train split of the training frame; the model takes pixels.
 
-    ``train_rows`` is the train split's row count (from :func:`digit_counts`).
+    ``counts`` are the frame's :func:`digit_counts`, which give the train split's size.
     """
     lr = config["logistic_regression"]
     train = frame.filter(F.col(SPLIT) == TRAIN)
+    train_rows = sum(n for (split, _), n in counts.items() if split == TRAIN)
     return fit_on_features(
         fit_partitions(train, train_rows, config["fit"]["single_partition_max_rows"]),
         pixel_count,
