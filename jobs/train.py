@@ -20,6 +20,7 @@ from mnist_lr.readers import read_digits
 from mnist_lr.run_outputs import RunFacts
 from mnist_lr.run_report import pictured_digits, write_run_report
 from mnist_lr.session import build_session
+from mnist_lr.stages import save_model
 from mnist_lr.storage import Storage
 from mnist_lr.timing import PhaseTimer, in_background
 from mnist_lr.training import (
@@ -144,7 +145,7 @@ def main(args: argparse.Namespace) -> int:
             config["logistic_regression"]["threshold"],
         )
         # Spark saves the model while Python draws the figures.
-        with in_background(model.save, publisher.staged("model")) as model_saved:
+        with in_background(save_model, model, publisher.staged("model"), storage) as model_saved:
             with timer.phase("figures") as facts:
                 publisher.write_parquet(pictured_digits(predictions, frame, run_facts), "digits")
                 facts["files"] = len(

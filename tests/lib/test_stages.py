@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from chispa import assert_approx_df_equality, assert_df_equality
 from pyspark.ml import PipelineModel
@@ -21,7 +23,9 @@ from mnist_lr.stages import (
     fit_on_features,
     pixel_features,
     pixels_from_features,
+    save_model,
 )
+from mnist_lr.storage import Storage
 
 
 def test_pixel_scaler_turns_pixel_arrays_into_0_to_1_vectors(spark):
@@ -92,14 +96,19 @@ def test_pixels_come_back_exactly_from_the_features(spark):
     assert [row.pixels for row in back.collect()] == pixels
 
 
-def test_a_model_fitted_on_features_saves_and_reloads_and_scores_pixels(spark, tmp_path):
+def fitted_tiny_model(spark):
+    """Forty 3-pixel images and a model fitted on them."""
     rows = [
         (f"i{i}", float(i % 2), [250 * (i % 2), 5 * (i % 3), 250 * (1 - i % 2)]) for i in range(40)
     ]
     train = spark.createDataFrame(rows, "image_id string, label double, pixels array<int>")
     featured = PipelineModel(feature_stages(3)).transform(train)
-    model = fit_on_features(featured, 3, **MODEL_PARAMETERS)
-    model.save(str(tmp_path / "model"))
+    return train, fit_on_features(featured, 3, **MODEL_PARAMETERS)
+
+
+def test_a_model_fitted_on_features_saves_and_reloads_and_scores_pixels(spark, tmp_path):
+    train, model = fitted_tiny_model(spark)
+    save_model(model, str(tmp_path / "model"), Storage(spark))
 
     reloaded = PipelineModel.load(str(tmp_path / "model"))
 
@@ -113,6 +122,35 @@ def test_a_model_fitted_on_features_saves_and_reloads_and_scores_pixels(spark, t
         "LogisticRegressionModel",
         "DigitDecoder",
     ]
+
+
+def saved_layout(root):
+    """A saved model's files: each metadata JSON without its timestamp, "data" for the other
+    part files (their names are random), "" for the _SUCCESS markers."""
+    layout = {}
+    for path in sorted(root.rglob("*")):
+        directory = str(path.parent.relative_to(root))
+        if path.is_dir() or path.name.startswith("."):
+            continue
+        if path.name == "_SUCCESS":
+            layout[f"{directory}/_SUCCESS"] = ""
+        elif path.parent.name == "metadata":
+            metadata = json.loads(path.read_text())
+            del metadata["timestamp"]
+            layout[directory] = metadata
+        else:
+            layout[directory] = "data"
+    return layout
+
+
+def test_save_model_writes_what_pyspark_writes(spark, tmp_path):
+    _, model = fitted_tiny_model(spark)
+    model.save(str(tmp_path / "by_pyspark"))
+    save_model(model, str(tmp_path / "by_driver"), Storage(spark))
+
+    by_pyspark = saved_layout(tmp_path / "by_pyspark")
+    assert saved_layout(tmp_path / "by_driver") == by_pyspark
+    assert len(by_pyspark) == 12  # 5 metadata directories, 1 data directory, and their markers
 
 
 def test_the_jvm_pixel_features_equal_the_feature_stages_value_for_value(spark, mnist_sample):
