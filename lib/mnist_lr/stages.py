@@ -153,9 +153,11 @@ def pixel_features(spark: SparkSession, pixels: Column, pixel_count: int) -> Col
     Raises:
         ConfigError: when the jar is not on Spark's classpath.
     """
-    name = "mnist_lr_pixel_features"
+    name = JVM_PIXEL_FEATURES.replace(".", "_")
     try:
-        spark.udf.registerJavaFunction(name, JVM_PIXEL_FEATURES, VectorUDT())
+        # Registered once per session: registering again makes Spark log a warning.
+        if not spark.catalog.functionExists(name):
+            spark.udf.registerJavaFunction(name, JVM_PIXEL_FEATURES, VectorUDT())
     except AnalysisException as error:
         if error.getCondition() != CLASS_NOT_LOADED:
             raise
