@@ -10,6 +10,7 @@ and area under ROC. Writes data/bench/results.{json,md} and data/bench/wall_vs_r
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -112,6 +113,17 @@ def run_reference(data: Path, _: str) -> dict:
     return {"wall": wall, "peak_bytes": peak, "phases": result["seconds"], **result["metrics"]}
 
 
+def fresh_runs_directory(out: Path) -> Path:
+    """The directory the job publishes its bench runs to, emptied of an earlier invocation's.
+
+    Only the manifests are read, but the latest runs are kept for a look; at 100x each is about
+    30 MB, so keeping every invocation's would fill the disk."""
+    runs = out / "runs"
+    shutil.rmtree(runs, ignore_errors=True)
+    runs.mkdir(parents=True)
+    return runs
+
+
 def run_job(data: Path, master: str) -> dict:
     cores = master.removeprefix("local[").removesuffix("]").replace("*", "all")
     run_id = f"bench-{data.name}-{cores}-{time.time_ns()}"
@@ -182,7 +194,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     sizes = [0, *(int(s) for s in args.sizes.split(","))]
-    OUT.mkdir(parents=True, exist_ok=True)
+    fresh_runs_directory(OUT)
     measured: dict[str, dict[str, list[dict]]] = {}
     for size in sizes:
         data = build_input(size) if size else ROOT / "data" / "mnist5k"
