@@ -57,8 +57,16 @@ ours() {
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$class"
 }
 
-free_port() {
-  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# N distinct free ports. They are bound together before any is released: ports taken one at a
+# time could repeat (once a worker took the master web UI's port, and Spark moved the UI).
+free_ports() {
+  "$PY" -c '
+import socket, sys
+sockets = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in sockets:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in sockets))
+' "$1"
 }
 
 # Every process of this run folder, as "name class" lines (workers first: they stop first).
@@ -135,16 +143,17 @@ up() {
     fi
   done < <(members)
 
-  local port webui i deadline
-  port="$(free_port)"
-  webui="$(free_port)"
+  local ports port webui i deadline
+  read -r -a ports <<<"$(free_ports $((2 + 2 * CLUSTER_WORKERS)))"
+  port="${ports[0]}"
+  webui="${ports[1]}"
   echo "$port" >"$CLUSTER_DIR/master.port"
   echo "$webui" >"$CLUSTER_DIR/master.webui-port"
   start master "$MASTER_CLASS" --host "$HOST" --port "$port" --webui-port "$webui"
   for ((i = 1; i <= CLUSTER_WORKERS; i++)); do
     mkdir -p "$CLUSTER_DIR/worker$i/work"
-    start "worker$i" "$WORKER_CLASS" --host "$HOST" --port "$(free_port)" \
-      --webui-port "$(free_port)" --cores "$WORKER_CORES" --memory "$WORKER_MEMORY" \
+    start "worker$i" "$WORKER_CLASS" --host "$HOST" --port "${ports[2 * i]}" \
+      --webui-port "${ports[2 * i + 1]}" --cores "$WORKER_CORES" --memory "$WORKER_MEMORY" \
       --work-dir "$CLUSTER_DIR/worker$i/work" "spark://$HOST:$port"
   done
 
