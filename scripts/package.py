@@ -76,7 +76,7 @@ def build(dist: Path) -> Path:
             info.external_attr = 0o644 << 16
             archive.writestr(info, path.read_bytes())
     partial.replace(target)
-    subprocess.run([ROOT / "scripts" / "build-jar.sh", dist / "mnist_lr.jar"], check=True)
+    subprocess.run([ROOT / "scripts" / "build-jar.sh", target.with_suffix(".jar")], check=True)
     return target
 
 
