@@ -72,6 +72,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "probability above which the positive digit is predicted",
         ),
         "standardization": Key(bool, _any, "true or false", "standardise features before fitting"),
+        "max_block_size_mb": Key(
+            float,
+            lambda v: v >= 0,
+            ">= 0",
+            "MiB of training rows per MLlib block (maxBlockSizeInMB); 0 = MLlib's 1.0",
+        ),
     },
 }
 

@@ -188,6 +188,7 @@ def model_stages(
     tol: float,
     threshold: float,
     standardization: bool,
+    max_block_size_mb: float,
 ) -> list[Estimator | Transformer]:
     """The stages after the features: LogisticRegression, then digit decoding."""
     return [
@@ -204,6 +205,7 @@ def model_stages(
             tol=tol,
             threshold=threshold,
             standardization=standardization,
+            maxBlockSizeInMB=max_block_size_mb,
         ),
         DigitDecoder(negativeDigit=negative_digit, positiveDigit=positive_digit),
     ]

@@ -121,6 +121,7 @@ def fit_model(frame: DataFrame, config: Config, pixel_count: int, counts: Counte
         tol=lr["tol"],
         threshold=lr["threshold"],
         standardization=lr["standardization"],
+        max_block_size_mb=lr["max_block_size_mb"],
     )
 
 

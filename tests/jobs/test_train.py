@@ -8,6 +8,7 @@ from chispa import assert_df_equality
 from conftest import ROOT
 from mnist_files import spark_submit_train
 from pyspark.ml import PipelineModel
+from pyspark.ml.classification import LogisticRegressionModel
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 
@@ -108,6 +109,19 @@ def test_reloaded_model_reproduces_the_published_test_predictions(
         ignore_row_order=True,
         ignore_nullable=True,
     )
+
+
+def test_the_published_model_was_fitted_with_the_recorded_parameters(published_run):
+    run, _ = published_run
+    recorded = json.loads((run / "manifest.json").read_text())["parameters"]["logistic_regression"]
+    model = PipelineModel.load(str(run / "model"))
+    (fitted,) = [stage for stage in model.stages if isinstance(stage, LogisticRegressionModel)]
+    assert (fitted.getMaxIter(), fitted.getMaxBlockSizeInMB(), fitted.getRegParam()) == (
+        recorded["max_iter"],
+        recorded["max_block_size_mb"],
+        recorded["reg_param"],
+    )
+    assert recorded["max_block_size_mb"] == 0.45  # not MLlib's default (0): the check above bites
 
 
 def test_same_split_coefficients_and_metrics_on_reruns_and_on_1_and_4_partitions(

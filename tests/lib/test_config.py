@@ -38,6 +38,7 @@ def test_exponents_without_a_dot_are_floats():
         ("logistic_regression.reg_param=-0.1", "reg_param = -0.1 is out of range"),
         ("logistic_regression.elastic_net_param=1.5", "elastic_net_param = 1.5 is out of range"),
         ("logistic_regression.standardization=1", "standardization must be bool"),
+        ("logistic_regression.max_block_size_mb=-1", "max_block_size_mb = -1.0 is out of range"),
         ("digits.positive=3", "the two digits must differ"),
         ("digits.positive=12", "digits.positive = 12 is out of range"),
         ("reg_param=0.1", "expected section.key=value"),

@@ -85,6 +85,7 @@ MODEL_PARAMETERS = dict(
     tol=1e-6,
     threshold=0.5,
     standardization=False,
+    max_block_size_mb=0.45,
 )
 
 
