@@ -50,8 +50,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--test-input",
         metavar="PATH",
-        help="separate test set in any input format (default: the input's own "
-        "t10k/test files, else a hash split of image_id)",
+        help="separate test set, every digit in it, in any input format detected from its own "
+        "file names (default: the input's own t10k/test files, else a hash split of image_id)",
     )
     p.add_argument(
         "--output",

@@ -84,12 +84,14 @@ def read_digits(
     """Reads ``path`` (and ``test_path``) into canonical datasets.
 
     A directory that holds both a ``train`` and a ``t10k``/``test`` IDX pair, or ``train/`` and
-    ``test/`` subdirectories, provides its own test set; ``test_path`` replaces it.
+    ``test/`` subdirectories, provides its own test set; ``test_path`` replaces it. Every digit
+    of ``test_path`` is a test digit, whatever its files are called.
 
     Args:
         spark: the session.
         path: a file or directory on any Hadoop-compatible file system.
-        format: ``idx``, ``csv`` or ``parquet``; detected from the file names when None.
+        format: ``idx``, ``csv`` or ``parquet``; detected from the file names when None. It
+            applies to ``path`` only: ``test_path``'s format is detected from its own names.
         test_path: optional separate test input, in any format.
         require_labels: refuse unlabeled inputs (training needs labels).
         keep_labels: keep only rows with these labels, dropped while parsing (cheaper than a
@@ -97,23 +99,34 @@ def read_digits(
         partitions: partitions of each dataset (Spark's default parallelism when None).
     """
     storage = Storage(spark)
-    train_root, test_root = _split_roots(storage, path)
+    train_root, test_root = split_roots(storage, path)
     read = partial(
         read_dataset,
         spark,
         storage,
-        format=format,
         require_labels=require_labels,
         keep_labels=keep_labels,
         partitions=partitions,
     )
-    inputs = read(train_root)
-    test_source = test_path or test_root
-    if test_source is None:
+    inputs = read(train_root, format)
+    if test_path is not None:
+        test = every_digit(
+            read_digits(spark, test_path, None, None, require_labels, keep_labels, partitions)
+        )
+    elif test_root is not None:
+        test = every_digit(read(test_root, format))
+    else:
         return inputs
-    test = read(test_source).train
-    _require_same_size(inputs.train, test, test_source)
+    _require_same_size(inputs.train, test, test_path or test_root)
     return DigitInputs(inputs.train, test)
+
+
+def every_digit(inputs: DigitInputs) -> Dataset:
+    """The train and test digits of ``inputs`` as one dataset."""
+    if inputs.test is None:
+        return inputs.train
+    train, test = inputs.train, inputs.test
+    return replace(train, frame=train.frame.unionByName(test.frame), files=train.files + test.files)
 
 
 def _require_same_size(train: Dataset, test: Dataset, test_source: str) -> None:
@@ -124,7 +137,7 @@ def _require_same_size(train: Dataset, test: Dataset, test_source: str) -> None:
         )
 
 
-def _split_roots(storage: Storage, path: str) -> tuple[str, str | None]:
+def split_roots(storage: Storage, path: str) -> tuple[str, str | None]:
     """A directory with ``train/`` (and optionally ``test/``) subdirectories is a split root."""
     require_exists(storage, path)
     if not storage.info(path).is_dir:

@@ -23,8 +23,9 @@ from mnist_lr.readers import (
     SourceFile,
     data_files,
     detect_format,
-    read_dataset,
-    require_exists,
+    every_digit,
+    read_digits,
+    split_roots,
 )
 from mnist_lr.specimens import SpecimenImageError, image_to_mnist
 from mnist_lr.storage import Storage
@@ -47,6 +48,9 @@ def read_specimens(
 ) -> tuple[Dataset, list[str]]:
     """Reads specimens for a model trained on ``height`` x ``width`` images.
 
+    Every digit of the input is a specimen: an input with its own test files (a ``t10k`` IDX
+    pair, or ``train/`` and ``test/`` subdirectories) is scored whole.
+
     Returns:
         The dataset (labels null where unknown) and the names of skipped image files.
 
@@ -54,11 +58,11 @@ def read_specimens(
         InputError: the input cannot be read, or its images have another size.
     """
     storage = Storage(spark)
-    require_exists(storage, path)
-    files = data_files(storage, path)
+    train_root, _ = split_roots(storage, path)
+    files = data_files(storage, train_root)
     chosen = format or _detect(files, path)
     if chosen != "images":
-        dataset = read_dataset(spark, storage, path, chosen, require_labels=False).train
+        dataset = every_digit(read_digits(spark, path, chosen, require_labels=False))
         if (dataset.height, dataset.width) != (height, width):
             raise InputError(
                 f"{path}: specimens are {dataset.height}x{dataset.width} images but the model "

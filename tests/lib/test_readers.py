@@ -73,6 +73,26 @@ def test_t10k_pair_beside_train_is_the_test_set(spark, tmp_path):
     assert_df_equality(inputs.test.frame, expected, ignore_row_order=True, ignore_metadata=True)
 
 
+def test_a_test_input_is_read_whole_and_in_its_own_format(spark, tmp_path):
+    train_images, train_labels = tiny_digits(4, seed=1)
+    (tmp_path / "train").mkdir()
+    (tmp_path / "train" / "digits.txt").write_text(csv_text(train_images, train_labels, False))
+    write_idx_pair(tmp_path / "test", "train", *tiny_digits(3, seed=2))
+    write_idx_pair(tmp_path / "test", "t10k", *tiny_digits(2, seed=3))
+
+    inputs = read_digits(spark, str(tmp_path / "train"), "csv", test_path=str(tmp_path / "test"))
+
+    assert inputs.train.frame.count() == 4
+    assert sorted(row.image_id for row in inputs.test.frame.collect()) == [
+        "t10k:0",
+        "t10k:1",
+        "train:0",
+        "train:1",
+        "train:2",
+    ]
+    assert [file.format for file in inputs.test.files] == ["idx"] * 4
+
+
 def test_an_images_file_path_finds_its_labels_beside_it(spark, tmp_path):
     images_path, _ = write_idx_pair(tmp_path, "train", *tiny_digits(4))
     write_idx_pair(tmp_path, "t10k", *tiny_digits(2))

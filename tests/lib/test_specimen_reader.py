@@ -5,6 +5,7 @@ from mnist_files import tiny_digits, write_idx_pair
 
 from mnist_lr.dataset import image_size
 from mnist_lr.errors import InputError
+from mnist_lr.readers import read_digits
 from mnist_lr.specimen_reader import read_specimens
 from mnist_lr.specimens import image_to_mnist
 
@@ -44,6 +45,24 @@ def test_specimens_of_another_size_are_refused(spark, tmp_path):
         InputError, match="specimens are 2x2 images but the model was trained on 28x28"
     ):
         read_specimens(spark, str(tmp_path), None, 28, 28, skip_bad_images=False)
+
+
+def test_an_input_with_its_own_test_files_is_read_whole(spark, tmp_path):
+    write_idx_pair(tmp_path / "idx", "train", *tiny_digits(3, seed=1))
+    write_idx_pair(tmp_path / "idx", "t10k", *tiny_digits(2, seed=2))
+    expected_ids = ["t10k:0", "t10k:1", "train:0", "train:1", "train:2"]
+
+    dataset, _ = read_specimens(spark, str(tmp_path / "idx"), None, 2, 2, skip_bad_images=False)
+    assert sorted(row.image_id for row in dataset.frame.collect()) == expected_ids
+
+    inputs = read_digits(spark, str(tmp_path / "idx"))
+    inputs.train.frame.write.parquet(str(tmp_path / "canonical" / "train"))
+    inputs.test.frame.write.parquet(str(tmp_path / "canonical" / "test"))
+    dataset, _ = read_specimens(
+        spark, str(tmp_path / "canonical"), None, 2, 2, skip_bad_images=False
+    )
+    assert sorted(row.image_id for row in dataset.frame.collect()) == expected_ids
+    assert image_size(dataset.frame) == (2, 2)
 
 
 def test_unlabeled_csv_is_read_for_scoring(spark, tmp_path):
