@@ -6,7 +6,7 @@ spark-submit jobs/train.py --config conf/default.yaml --input PATH --output DIR
 import argparse
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pyspark import StorageLevel
 
@@ -90,7 +90,7 @@ def main(args: argparse.Namespace) -> int:
         negative, positive = parse_digits(args.digits)
         overrides += [f"digits.negative={negative}", f"digits.positive={positive}"]
     config = load_config(args.config, overrides)
-    run_id = args.run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_id = args.run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     if not RUN_ID.match(run_id):
         raise ConfigError(f"--run-id {run_id}: use letters, digits, '.', '_' and '-' only")
     negative, positive = config["digits"]["negative"], config["digits"]["positive"]

@@ -2,7 +2,7 @@
 
 import platform
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pyspark
@@ -25,7 +25,7 @@ OUTPUTS = [
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def split_rule(inputs: DigitInputs, config: Config) -> str:
