@@ -7,6 +7,7 @@ exist. An existing one is replaced only when the user asks (``overwrite``).
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from mnist_lr.storage import Storage
 log = logging.getLogger(__name__)
 
 STAGING = "_staging"
+STAGING_TOKEN_LENGTH = 12
 MANIFEST = "manifest.json"
 
 
@@ -46,7 +48,8 @@ class Publisher:
         self.storage = storage
         root = storage.qualify(output_root)
         self.run_path = f"{root}/{name}"
-        self.staging_path = f"{root}/{STAGING}/{name}.{uuid.uuid4().hex[:12]}"
+        token = uuid.uuid4().hex[:STAGING_TOKEN_LENGTH]
+        self.staging_path = f"{root}/{STAGING}/{name}.{token}"
         self.manifest_name = manifest_name
         self.overwrite = overwrite
         self.refuse_if_published()
@@ -55,11 +58,16 @@ class Publisher:
         self._remove_stale_staging(f"{root}/{STAGING}", name)
 
     def _remove_stale_staging(self, staging_root: str, name: str) -> None:
-        """Deletes what earlier, killed attempts at this name left in ``_staging``."""
+        """Deletes what earlier, killed attempts at this name left in ``_staging``.
+
+        Only this name's own staging directories match: run ids may hold dots, and ``exp``
+        must not take ``exp.2``'s.
+        """
         if not self.storage.exists(staging_root):
             return
+        own = re.compile(rf"{re.escape(name)}\.[0-9a-f]{{{STAGING_TOKEN_LENGTH}}}(\.replaced)?")
         for entry in self.storage.list(staging_root):
-            if entry.name.startswith(f"{name}."):
+            if own.fullmatch(entry.name):
                 log.warning("removing %s, left by an interrupted earlier attempt", entry.path)
                 self.storage.delete(entry.path)
 
@@ -116,11 +124,19 @@ class Publisher:
         new complete directory at every moment. Elsewhere (HDFS, object stores) the old one is
         moved aside first, leaving a window of one rename in which neither is visible.
         """
-        if not self.storage.exchange(self.staging_path, self.run_path):
-            self.storage.rename(self.run_path, f"{self.staging_path}.replaced")
-            self.storage.rename(self.staging_path, self.run_path)
-            self.staging_path = f"{self.staging_path}.replaced"
-        self.storage.delete(self.staging_path)
+        if self.storage.exchange(self.staging_path, self.run_path):
+            self.storage.delete(self.staging_path)
+            return
+        aside = f"{self.staging_path}.replaced"
+        if not self.storage.rename(self.run_path, aside):
+            raise OutputError(f"{self.run_path}: could not move it aside to replace it")
+        if not self.storage.rename(self.staging_path, self.run_path):
+            self.storage.rename(aside, self.run_path)
+            raise OutputError(
+                f"{self.run_path}: could not move {self.staging_path} into place; "
+                "the previous run is kept"
+            )
+        self.storage.delete(aside)
 
     def discard(self) -> None:
         """Removes the staging directory after a failure."""

@@ -4,6 +4,7 @@ Only metadata, headers and small text files go through here; pixel data is read 
 """
 
 import ctypes
+import errno
 import os
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
@@ -89,7 +90,11 @@ class Storage:
         fs.mkdirs(jpath)
 
     def rename(self, source: str, target: str) -> bool:
-        """Renames in one file-system operation; False when the target already exists."""
+        """Renames in one file-system operation; False when the file system refuses.
+
+        The target must not exist: HDFS and Hadoop's local file system move a directory *into*
+        an existing target directory.
+        """
         fs, source_path = self._resolve(source)
         return fs.rename(source_path, self._resolve(target)[1])
 
@@ -98,7 +103,7 @@ class Storage:
 
         Local file systems on Linux can (renameat2 with RENAME_EXCHANGE), so a reader sees
         either path's old or new content and never a gap. Hadoop's FileSystem API has no such
-        operation.
+        operation, and some local file systems (NFS among them) refuse it.
         """
         local = [_local_path(self.qualify(p)) for p in (first, second)]
         renameat2 = getattr(_LIBC, "renameat2", None)
@@ -107,6 +112,8 @@ class Storage:
         at_cwd, rename_exchange = -100, 2
         if renameat2(at_cwd, local[0].encode(), at_cwd, local[1].encode(), rename_exchange):
             error = ctypes.get_errno()
+            if error in EXCHANGE_UNSUPPORTED:
+                return False
             raise OSError(error, f"cannot exchange {first} and {second}: {os.strerror(error)}")
         return True
 
@@ -129,6 +136,8 @@ class Storage:
 
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
+# What renameat2 answers on a file system without RENAME_EXCHANGE (or a kernel before 3.15).
+EXCHANGE_UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP}
 
 
 def _local_path(qualified: str) -> str | None:

@@ -8,10 +8,30 @@ from mnist_lr.publish import Publisher
 from mnist_lr.storage import Storage
 
 
-def publish_run(spark, root, run_id, overwrite=False, marker="a"):
-    publisher = Publisher(Storage(spark), str(root), run_id, overwrite)
-    publisher.write_parquet(spark.createDataFrame([(marker,)], "marker string"), "metrics")
-    return publisher, publisher.publish({"run_id": run_id, "marker": marker})
+def publish_run(spark, root, run_id, overwrite=False, marker="a", storage=None):
+    publisher = Publisher(storage or Storage(spark), str(root), run_id, overwrite)
+    with publisher.discarding_on_failure():
+        publisher.write_parquet(spark.createDataFrame([(marker,)], "marker string"), "metrics")
+        return publisher, publisher.publish({"run_id": run_id, "marker": marker})
+
+
+class StorageWithoutExchange(Storage):
+    """The local file system as HDFS or an object store treats a replacement: no atomic swap."""
+
+    def exchange(self, first, second):
+        return False
+
+
+class StorageRefusingToPublish(StorageWithoutExchange):
+    """A file system that refuses to move a staged run into place (Hadoop's rename says False)."""
+
+    def rename(self, source, target):
+        staged_run = "/_staging/" in source and not source.endswith(".replaced")
+        return not staged_run and super().rename(source, target)
+
+
+def published_marker(root, run_id):
+    return json.loads((root / run_id / "manifest.json").read_text())["marker"]
 
 
 def test_publish_moves_a_complete_run_into_place(spark, tmp_path):
@@ -39,6 +59,36 @@ def test_overwrite_replaces_the_run_whole(spark, tmp_path):
     assert not any((tmp_path / "_staging").iterdir())
 
 
+def test_overwrite_without_an_atomic_swap_moves_the_old_run_aside_then_deletes_it(spark, tmp_path):
+    storage = StorageWithoutExchange(spark)
+    publish_run(spark, tmp_path, "r1", marker="old", storage=storage)
+    publish_run(spark, tmp_path, "r1", overwrite=True, marker="new", storage=storage)
+
+    assert published_marker(tmp_path, "r1") == "new"
+    assert spark.read.parquet(str(tmp_path / "r1" / "metrics")).first().marker == "new"
+    assert not any((tmp_path / "_staging").iterdir())
+
+
+def test_a_refused_move_into_place_keeps_the_previous_run_and_fails(spark, tmp_path):
+    publish_run(spark, tmp_path, "r1", marker="old")
+
+    with pytest.raises(OutputError, match="r1: could not move .* the previous run is kept"):
+        publish_run(
+            spark,
+            tmp_path,
+            "r1",
+            overwrite=True,
+            marker="new",
+            storage=StorageRefusingToPublish(spark),
+        )
+    with pytest.raises(OutputError, match="r2: could not move"):
+        publish_run(spark, tmp_path, "r2", storage=StorageRefusingToPublish(spark))
+
+    assert published_marker(tmp_path, "r1") == "old"
+    assert not (tmp_path / "r2").exists()
+    assert not any((tmp_path / "_staging").iterdir())
+
+
 def test_discard_leaves_no_trace(spark, tmp_path):
     publisher = Publisher(Storage(spark), str(tmp_path), "r2", False)
     publisher.write_parquet(spark.createDataFrame([("x",)], "marker string"), "metrics")
@@ -50,13 +100,16 @@ def test_discard_leaves_no_trace(spark, tmp_path):
 def test_leftovers_of_an_interrupted_attempt_are_removed(spark, tmp_path):
     stale = tmp_path / "_staging" / "r1.0123456789ab"
     (stale / "metrics").mkdir(parents=True)
-    other = tmp_path / "_staging" / "r10.0123456789ab"
-    other.mkdir()
+    set_aside = tmp_path / "_staging" / "r1.0123456789ab.replaced"
+    set_aside.mkdir()
+    others = [tmp_path / "_staging" / name for name in ("r10.0123456789ab", "r1.2.0123456789ab")]
+    for other in others:
+        other.mkdir()
 
     publish_run(spark, tmp_path, "r1")
 
-    assert not stale.exists()
-    assert other.exists(), "another run id's staging must be left alone"
+    assert not stale.exists() and not set_aside.exists()
+    assert all(other.exists() for other in others), "other run ids' staging must be left alone"
     assert (tmp_path / "r1" / "manifest.json").exists()
 
 
