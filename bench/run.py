@@ -42,15 +42,19 @@ def measure(command: list[str]) -> tuple[float, int, str]:
     peak = 0
     output: list[str] = []
     reader = _drain(process, output)
-    while process.poll() is None:
+    while True:
         try:
             tree = [root, *root.children(recursive=True)]
             peak = max(peak, sum(_rss(p) for p in tree if not _spawned_by_jvm(p)))
         except psutil.NoSuchProcess:
             pass
-        time.sleep(0.1)
-    reader.join()
+        try:
+            process.wait(timeout=0.1)  # returns the moment it exits: the wall time is exact
+            break
+        except subprocess.TimeoutExpired:
+            continue
     wall = time.perf_counter() - start
+    reader.join()
     text = "".join(output)
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{text[-3000:]}")

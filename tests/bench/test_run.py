@@ -1,6 +1,9 @@
-"""The benchmark's bookkeeping (its measurements need spark-submit and are not tested here)."""
+"""The benchmark's bookkeeping and its measuring of one command (spark-submit is not run here)."""
 
-from run import fresh_runs_directory
+import sys
+
+import pytest
+from run import fresh_runs_directory, measure
 
 
 def test_each_invocation_starts_from_an_empty_runs_directory(tmp_path):
@@ -19,3 +22,23 @@ def test_each_invocation_starts_from_an_empty_runs_directory(tmp_path):
 def test_the_first_invocation_creates_the_directories(tmp_path):
     runs = fresh_runs_directory(tmp_path / "bench")
     assert runs.is_dir()
+
+
+def test_measure_returns_the_output_and_the_process_trees_peak_memory():
+    # The child holds its 50 MiB for a second: measure samples the tree every 0.1 s.
+    child = (
+        "import sys, time; held = bytearray(50 * 2**20); time.sleep(1); "
+        "sys.stdout.write(f'child {len(held)}')"
+    )
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
+
+    wall, peak, output = measure([sys.executable, "-c", parent])
+
+    assert output == f"child {50 * 2**20}"
+    assert peak > 50 * 2**20
+    assert wall > 0
+
+
+def test_measure_names_a_failed_command_with_its_output():
+    with pytest.raises(RuntimeError, match=r"failed \(3\):\nbroken"):
+        measure([sys.executable, "-c", "import sys; print('broken'); sys.exit(3)"])
