@@ -106,6 +106,7 @@ def misclassified_figure(
     width: int,
     limit: int = 36,
     threshold: float = 0.5,
+    misclassified_in_all: int | None = None,
 ) -> Figure:
     """Draw the misclassified digits, most confident mistakes first.
 
@@ -121,6 +122,8 @@ def misclassified_figure(
         width: image width in pixels.
         limit: the most digits drawn (6 per row).
         threshold: the decision threshold on the probability.
+        misclassified_in_all: how many digits are misclassified in all, when the digits given
+            are a selection of them (the title's "N of M shown"); by default, those given.
 
     Returns:
         The figure, which says "no misclassified digits" when there are none.
@@ -135,7 +138,8 @@ def misclassified_figure(
     titles = [f"true {int(digits[i])}, p({positive_digit})={probability[i]:.2f}" for i in shown]
     title = "Misclassified digits"
     if len(wrong):
-        title += f": {len(shown)} of {len(wrong)} shown, most confident first"
+        in_all = len(wrong) if misclassified_in_all is None else misclassified_in_all
+        title += f": {len(shown)} of {in_all} shown, most confident first"
     return _digit_grid(
         images[shown], titles, MISCLASSIFIED_COLUMNS, title, "no misclassified digits"
     )

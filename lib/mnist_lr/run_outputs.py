@@ -117,6 +117,7 @@ def draw_run_figures(outputs: RunOutputs, facts: RunFacts) -> list[tuple[str, st
                 facts.height,
                 facts.width,
                 threshold=facts.threshold,
+                misclassified_in_all=_misclassified_test_digits(outputs.confusion),
             ),
         ),
         (
@@ -154,3 +155,8 @@ def _pixels(digits: pd.DataFrame, size: int) -> np.ndarray:
     if digits.empty:
         return np.zeros((0, size), dtype=np.uint8)
     return np.stack(digits["pixels"].to_numpy())
+
+
+def _misclassified_test_digits(confusion: pd.DataFrame) -> int:
+    test = confusion[confusion["split"] == "test"]
+    return int(test.loc[test["actual_digit"] != test["predicted_digit"], "count"].sum())

@@ -59,7 +59,7 @@ def pictured_digits(predictions: DataFrame, frame: DataFrame, facts: RunFacts) -
         )
     wrong = predictions.filter(
         (F.col(SPLIT) == TEST) & (F.col(LABEL_DIGIT) != F.col(PREDICTED_DIGIT))
-    ).orderBy(F.desc(F.abs(F.col(PROBABILITY) - 0.5)), IMAGE_ID)
+    ).orderBy(F.desc(F.abs(F.col(PROBABILITY) - facts.threshold)), IMAGE_ID)
     chosen.append(wrong.limit(MISCLASSIFIED_LIMIT).withColumn("kind", F.lit(MISCLASSIFIED)))
     rows = chosen[0].unionByName(chosen[1]).unionByName(chosen[2])
     return rows.join(frame.select(IMAGE_ID, FEATURES), IMAGE_ID).select(

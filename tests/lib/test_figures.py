@@ -166,6 +166,8 @@ def test_misclassified_figure_respects_limit_and_threshold():
     fig = misclassified_figure(pixels, labels, wrong, 7, SIDE, SIDE, limit=5, threshold=0.95)
     assert len(grid_digits(fig)) == 5
     assert "5 of 20" in fig.get_suptitle()
+    fig = misclassified_figure(pixels, labels, wrong, 7, SIDE, SIDE, misclassified_in_all=412)
+    assert "36 of 412" in fig.get_suptitle()
 
 
 def test_misclassified_figure_says_so_when_there_are_none(tmp_path):
