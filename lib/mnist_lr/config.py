@@ -1,6 +1,7 @@
 """Job parameters: loaded from YAML, overridden from the CLI, validated before Spark starts."""
 
 import contextlib
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,11 @@ def _digit(value: int) -> bool:
     return 0 <= value <= 9
 
 
+# Integers that reach Spark as a Java int (32 bits) or long (64 bits).
+JAVA_INT_MAX = 2**31 - 1
+JAVA_LONG_MAX = 2**63 - 1
+
+
 SCHEMA: dict[str, dict[str, Key]] = {
     "digits": {
         "negative": Key(int, _digit, "0..9", "digit relabelled 0.0"),
@@ -38,13 +44,18 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "test_fraction": Key(
             float, lambda v: 0 < v < 1, "between 0 and 1", "share of hashed ids in the test split"
         ),
-        "seed": Key(int, _any, "any integer", "seed of the id hash that decides the split"),
+        "seed": Key(
+            int,
+            lambda v: -JAVA_LONG_MAX - 1 <= v <= JAVA_LONG_MAX,
+            "a 64-bit integer",
+            "seed of the id hash that decides the split",
+        ),
     },
     "input": {
         "partitions": Key(
             int,
-            lambda v: v >= 0,
-            ">= 0",
+            lambda v: 0 <= v <= JAVA_INT_MAX,
+            "0..2^31-1",
             "partitions of each input (IDX: slices per file); 0 = Spark's default parallelism",
         ),
     },
@@ -63,7 +74,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "elastic_net_param": Key(
             float, lambda v: 0 <= v <= 1, "0..1", "L1 share of the penalty: 0 = L2, 1 = L1"
         ),
-        "max_iter": Key(int, lambda v: v >= 1, ">= 1", "maximum optimiser iterations"),
+        "max_iter": Key(
+            int, lambda v: 1 <= v <= JAVA_INT_MAX, "1..2^31-1", "maximum optimiser iterations"
+        ),
         "tol": Key(float, lambda v: v >= 0, ">= 0", "convergence tolerance"),
         "threshold": Key(
             float,
@@ -92,9 +105,11 @@ def load_config(path: str | Path, overrides: Iterable[str] = ()) -> Config:
             values out of range.
     """
     try:
-        text = Path(path).read_text()
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"{path}: cannot read config file ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file (a YAML config is expected)") from None
     try:
         config = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
@@ -156,6 +171,8 @@ def _checked(name: str, value: Any, spec: Key, source: str) -> Any:
     if (spec.type is int and isinstance(value, bool)) or not isinstance(value, spec.type):
         expected = spec.type.__name__
         raise ConfigError(f"{source}: {name} must be {expected}, got {value!r}")
+    if spec.type is float and not math.isfinite(value):
+        raise ConfigError(f"{source}: {name} = {value!r} is not a finite number")
     if not spec.check(value):
         raise ConfigError(f"{source}: {name} = {value!r} is out of range ({spec.rule})")
     return value

@@ -34,11 +34,17 @@ def test_exponents_without_a_dot_are_floats():
         ("logistic_regression.reg_parm=0.1", "unknown key 'logistic_regression.reg_parm'"),
         ("model.depth=3", "unknown section 'model'"),
         ("logistic_regression.max_iter=ten", "max_iter must be int, got 'ten'"),
-        ("logistic_regression.max_iter=0", r"max_iter = 0 is out of range \(>= 1\)"),
+        ("logistic_regression.max_iter=0", r"max_iter = 0 is out of range \(1..2\^31-1\)"),
         ("logistic_regression.reg_param=-0.1", "reg_param = -0.1 is out of range"),
         ("logistic_regression.elastic_net_param=1.5", "elastic_net_param = 1.5 is out of range"),
         ("logistic_regression.standardization=1", "standardization must be bool"),
         ("logistic_regression.max_block_size_mb=-1", "max_block_size_mb = -1.0 is out of range"),
+        ("logistic_regression.reg_param=.inf", "reg_param = inf is not a finite number"),
+        ("logistic_regression.tol=.nan", "tol = nan is not a finite number"),
+        ("logistic_regression.max_block_size_mb=1e400", "max_block_size_mb = inf is not a finite"),
+        ("logistic_regression.max_iter=2147483648", r"max_iter = 2147483648 is out of range"),
+        ("input.partitions=2147483648", r"partitions = 2147483648 is out of range \(0..2\^31-1\)"),
+        ("split.seed=9223372036854775808", r"seed = 9223372036854775808 is out of range"),
         ("digits.positive=3", "the two digits must differ"),
         ("digits.positive=12", "digits.positive = 12 is out of range"),
         ("reg_param=0.1", "expected section.key=value"),
@@ -56,6 +62,9 @@ def test_missing_keys_and_files_are_refused(tmp_path):
         load_config(partial)
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path / "absent.yaml")
+    (tmp_path / "picture.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(ConfigError, match="picture.yaml: not a UTF-8 text file"):
+        load_config(tmp_path / "picture.yaml")
 
 
 def test_parse_digits():
