@@ -22,9 +22,11 @@ its own run's outputs and two runs never mix theirs:
     <output_root>/scores/<run>/     the predictions for ``score_input`` (jobs/score.py)
 
 where ``<run>`` is the Airflow run id with every character other than letters, digits, '.', '_'
-and '-' replaced by '_' (run ids hold ':' and '+').
+and '-' replaced by '_' (run ids hold ':' and '+'), followed by a short hash of the run id when
+it had to change, so that two run ids never share a folder.
 """
 
+import hashlib
 import os
 import re
 from datetime import timedelta
@@ -50,8 +52,22 @@ SCORES = "{{ params.output_root }}/scores/" + RUN
 
 def safe_id(run_id: str) -> str:
     """The run id as a folder name and a training run id: [A-Za-z0-9._-], starting with one
-    letter or digit."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", run_id).lstrip("._-") or "run"
+    letter or digit. A run id that has to change gets 8 hex digits of its hash, so that two
+    run ids (``a:b`` and ``a_b``) do not share a folder."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", run_id).lstrip("._-") or "run"
+    if name == run_id:
+        return name
+    return f"{name}-{hashlib.sha256(run_id.encode()).hexdigest()[:8]}"
+
+
+def pyarrow_path(path: str) -> str:
+    """The path as pyarrow names it: Hadoop's ``s3a://`` and ``s3n://`` are its ``s3://``.
+
+    (The jobs' own mnist_lr.file_streams.pyarrow_uri does the same; the library is not
+    installed in Airflow's environment.)
+    """
+    scheme, separator, rest = path.partition("://")
+    return f"s3://{rest}" if separator and scheme in ("s3a", "s3n") else path
 
 
 def spark_job(task_id: str, job: str, args: list[str]) -> SparkSubmitOperator:
@@ -136,7 +152,7 @@ with DAG(
 
         metrics = {
             row["metric"]: row["value"]
-            for row in pq.read_table(f"{run_path}/metrics").to_pylist()
+            for row in pq.read_table(pyarrow_path(f"{run_path}/metrics")).to_pylist()
             if row["split"] == "test"
         }
         failures = [

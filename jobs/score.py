@@ -68,7 +68,7 @@ def main(args: argparse.Namespace) -> int:
             facts["specimens"] = summary["specimens"]
         publisher.publish(
             {
-                "run_id": published.manifest["run_id"],
+                "run_id": published.run_id,
                 "run_path": published.path,
                 "model_path": f"{published.path}/model",
                 "input": args.input,
@@ -78,7 +78,7 @@ def main(args: argparse.Namespace) -> int:
             }
         )
     predicted = ", ".join(f"{d}: {n}" for d, n in summary["predicted"].items())
-    run_id = published.manifest["run_id"]
+    run_id = published.run_id
     line = f"scored {summary['specimens']} specimens with run {run_id} ({predicted})"
     if "accuracy" in summary:
         line += f"; accuracy {summary['accuracy']:.4f} on the labelled {negative}s and {positive}s"

@@ -20,21 +20,13 @@ SCORE_COLUMNS = [IMAGE_ID, PREDICTED_DIGIT, PROBABILITY, MARGIN, LABEL_DIGIT]
 
 @dataclass
 class PublishedRun:
-    """A published run's manifest and model."""
+    """What scoring needs of a published run: its manifest's facts and its model."""
 
     path: str
-    manifest: dict[str, Any]
+    run_id: str
+    digits: tuple[int, int]
+    image_size: tuple[int, int]
     model: PipelineModel
-
-    @property
-    def digits(self) -> tuple[int, int]:
-        mapping = self.manifest["digit_mapping"]
-        return int(mapping["0.0"]), int(mapping["1.0"])
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        train = self.manifest["inputs"]["train"]
-        return int(train["image_height"]), int(train["image_width"])
 
 
 def load_published_run(storage: Storage, run_path: str) -> PublishedRun:
@@ -47,15 +39,21 @@ def load_published_run(storage: Storage, run_path: str) -> PublishedRun:
         raise InputError(f"{run_path}: not a published run (no {MANIFEST})")
     try:
         manifest = json.loads(storage.read_text(manifest_path))
-        manifest["digit_mapping"], manifest["inputs"]["train"]["image_height"]
+        run_id = str(manifest["run_id"])
+        mapping = manifest["digit_mapping"]
+        digits = int(mapping["0.0"]), int(mapping["1.0"])
+        train = manifest["inputs"]["train"]
+        image_size = int(train["image_height"]), int(train["image_width"])
     except (ValueError, KeyError, TypeError) as error:
-        raise InputError(f"{manifest_path}: corrupt manifest ({error})") from None
+        raise InputError(
+            f"{manifest_path}: corrupt manifest ({type(error).__name__}: {error})"
+        ) from None
     try:
         model = PipelineModel.load(f"{run_path}/model")
     except Exception as error:  # noqa: BLE001 - any load failure means the same to the user
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise InputError(f"{run_path}/model: cannot load the model ({first_line})") from None
-    return PublishedRun(run_path, manifest, model)
+    return PublishedRun(run_path, run_id, digits, image_size, model)
 
 
 def score(model: PipelineModel, specimens: DataFrame) -> DataFrame:

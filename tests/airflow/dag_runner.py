@@ -2,6 +2,8 @@
 
     python dag_runner.py describe          the DagBag's import errors and the DAG's shape, as JSON
     python dag_runner.py run CONF_JSON     one dag.test() run with that conf; its states, as JSON
+    python dag_runner.py names IDS_JSON    each run id's folder name (the DAG's safe_id)
+    python dag_runner.py paths PATHS_JSON  each path as the quality gate hands it to pyarrow
 
 AIRFLOW_HOME, the DAGs folder, the database and the spark_default connection come from the
 environment that test_dag.py sets.
@@ -57,7 +59,21 @@ def run(conf: dict) -> dict:
     }
 
 
+def dag_module():
+    sys.path.insert(0, str(DAGS))
+    import mnist_lr  # the DAG file
+
+    return mnist_lr
+
+
 if __name__ == "__main__":
     action = sys.argv[1]
-    result = describe() if action == "describe" else run(json.loads(sys.argv[2]))
+    if action == "describe":
+        result = describe()
+    elif action == "names":
+        result = [dag_module().safe_id(run_id) for run_id in json.loads(sys.argv[2])]
+    elif action == "paths":
+        result = [dag_module().pyarrow_path(path) for path in json.loads(sys.argv[2])]
+    else:
+        result = run(json.loads(sys.argv[2]))
     print("RESULT " + json.dumps(result))

@@ -5,6 +5,7 @@ pyspark-client), so each check runs dag_runner.py with .venv-airflow's Python, w
 AIRFLOW_HOME and a SQLite database in a temporary folder and spark_default set to local[*].
 """
 
+import hashlib
 import json
 import os
 import re
@@ -76,7 +77,23 @@ def runner(env: dict[str, str], *args: str) -> tuple[dict, str]:
 
 
 def safe(run_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", run_id)
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", run_id)
+    return f"{name}-{hashlib.sha256(run_id.encode()).hexdigest()[:8]}"
+
+
+def test_run_ids_become_distinct_folder_names(airflow_env):
+    ids = ["a:b", "a_b", "_x", "x", "manual__2026-11-28T10:00:00+00:00", "::"]
+    names, _ = runner(airflow_env, "names", json.dumps(ids))
+
+    assert names[1] == "a_b" and names[3] == "x"  # ids that are already names stay as they are
+    assert len(set(names)) == len(ids)
+    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name) for name in names)
+
+
+def test_the_quality_gate_reads_s3a_outputs_through_pyarrows_s3(airflow_env):
+    paths = ["s3a://bucket/runs/r/metrics", "s3n://b/m", "/data/runs/r/metrics", "hdfs://nn/m"]
+    translated, _ = runner(airflow_env, "paths", json.dumps(paths))
+    assert translated == ["s3://bucket/runs/r/metrics", "s3://b/m", *paths[2:]]
 
 
 def test_dag_imports_and_is_the_chain_ingest_train_gate_score(airflow_env):

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from mnist_lr.errors import InputError
@@ -42,6 +44,18 @@ def test_only_complete_published_runs_are_loaded(spark, tmp_path, published_run)
     (tmp_path / "half" / "manifest.json").write_text("{not json")
     with pytest.raises(InputError, match="corrupt manifest"):
         load_published_run(storage, str(tmp_path / "half"))
+    complete = json.loads((published_run[0] / "manifest.json").read_text())
+    for damage in (
+        lambda m: m.pop("run_id"),
+        lambda m: m["digit_mapping"].pop("1.0"),
+        lambda m: m["inputs"]["train"].pop("image_width"),
+        lambda m: m["digit_mapping"].update({"0.0": "three"}),
+    ):
+        manifest = json.loads(json.dumps(complete))
+        damage(manifest)
+        (tmp_path / "half" / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(InputError, match=r"half/manifest.json: corrupt manifest \((Key|Value)"):
+            load_published_run(storage, str(tmp_path / "half"))
     run, _ = published_run
     (tmp_path / "half" / "manifest.json").write_text((run / "manifest.json").read_text())
     (tmp_path / "half" / "model").mkdir()
