@@ -38,7 +38,12 @@ def tiny_digits(count: int, side: int = 2, seed: int = 0) -> tuple[np.ndarray, n
 
 def spark_submit_train(master: str, *args: str, properties: str = "conf/spark-local.conf"):
     """A spark-submit command line for jobs/train.py, to run from the repository root."""
+    return spark_submit_job("train", master, *args, properties=properties)
+
+
+def spark_submit_job(job: str, master: str, *args: str, properties: str = "conf/spark-local.conf"):
+    """A spark-submit command line for jobs/<job>.py, to run from the repository root."""
     return [
         str(Path(sys.executable).with_name("spark-submit")),
-        "--master", master, "--properties-file", properties, "jobs/train.py", *args,
+        "--master", master, "--properties-file", properties, f"jobs/{job}.py", *args,
     ]  # fmt: skip
