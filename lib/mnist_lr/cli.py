@@ -6,7 +6,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 
-from mnist_lr.errors import DataError, InputError, MnistLrError
+from mnist_lr.errors import DataError, InputError, MnistLrError, PathError
 
 log = logging.getLogger("mnist_lr")
 
@@ -73,7 +73,9 @@ def run(
         if args.verbose:
             log.exception("failed")
         if user_error is None:
-            first_line = (str(error).strip().splitlines() or [""])[0]
+            java_error = getattr(error, "java_exception", None)
+            described = java_error.toString() if java_error is not None else str(error)
+            first_line = (described.strip().splitlines() or [""])[0]
             print(f"error: unexpected {type(error).__name__}: {first_line}", file=sys.stderr)
             print("hint: run with --verbose for the full stack trace", file=sys.stderr)
             return EXIT_UNEXPECTED
@@ -94,4 +96,18 @@ def as_user_error(error: Exception) -> MnistLrError | None:
     match = _RAISED_IN_SQL.search(text)
     if match:
         return InputError(match[1].strip())
+    java_error = getattr(error, "java_exception", None)
+    if java_error is not None and _is_java_io_error(java_error):
+        return PathError(f"{java_error.getClass().getSimpleName()}: {java_error.getMessage()}")
     return None
+
+
+def _is_java_io_error(java_error) -> bool:
+    """True for a JVM IOException: a file system's answer about a path (no such scheme, no such
+    file, permission denied, unreachable)."""
+    java_class = java_error.getClass()
+    while java_class is not None:
+        if java_class.getName() == "java.io.IOException":
+            return True
+        java_class = java_class.getSuperclass()
+    return False

@@ -30,6 +30,15 @@ class DataError(MnistLrError):
     hint = "check --digits against the labels present in the input"
 
 
+class PathError(MnistLrError):
+    """The file system refused an input or output path (Hadoop's IOException)."""
+
+    hint = (
+        "check the path: its scheme (file:, hdfs:, s3a:, ...) and the connector for it, that "
+        "its file system is reachable, and its permissions"
+    )
+
+
 class OutputError(MnistLrError):
     """The run cannot be published where asked."""
 

@@ -168,7 +168,7 @@ def read_dataset(
         csv = _read_csv(spark, storage, files, path, require_labels, keep_labels)
         return DigitInputs(_repartitioned(csv, partitions), None)
     if chosen == "parquet":
-        parquet = _read_parquet(spark, files, path, keep_labels)
+        parquet = _read_parquet(spark, storage, files, path, keep_labels)
         return DigitInputs(_repartitioned(parquet, partitions), None)
     raise InputError(f"{path}: unknown format '{chosen}'; choose one of {', '.join(FORMATS)}")
 
@@ -519,8 +519,16 @@ def _first_null_row(table: pa.Table) -> int:
 
 
 def _read_parquet(
-    spark: SparkSession, files: list[FileInfo], path: str, keep_labels: Sequence[int] | None
+    spark: SparkSession,
+    storage: Storage,
+    files: list[FileInfo],
+    path: str,
+    keep_labels: Sequence[int] | None,
 ) -> Dataset:
+    for file in files:
+        # Spark names its own files *.parquet; others (--format parquet) must say so inside.
+        if not file.name.endswith(".parquet") and storage.read_head(file.path, 4) != b"PAR1":
+            raise InputError(f"{file.path}: not a Parquet file (it does not start with PAR1)")
     frame = spark.read.parquet(path)
     if keep_labels is not None:
         frame = frame.filter(F.col("label").isin(*keep_labels))

@@ -67,6 +67,10 @@ def corrupt_gzip(side: int) -> bytes:
 # Each case: a function making the input under a folder for images of a given side, and the
 # text the error line must hold.
 CASES = {
+    "unknown file system scheme": (
+        lambda d, s: "nosuch://host/digits",
+        'UnsupportedFileSystemException: No FileSystem for scheme "nosuch"',
+    ),
     "missing path": (lambda d, s: d / "absent", "input path does not exist"),
     "empty directory": (lambda d, s: (d.mkdir(), d)[1], "directory holds no data files"),
     "unreadable file (dangling link)": (
@@ -213,6 +217,15 @@ def test_absent_digits_are_refused_before_fitting(labels, digits, message, tmp_p
     args = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "o"), "--digits", digits]
     assert run_job(train_job, args) == 2
     assert_one_error_line(capsys, message)
+    assert nothing_published(tmp_path / "o")
+
+
+@pytest.mark.parametrize("job", [ingest_job, train_job])
+def test_files_that_are_not_parquet_are_refused_under_format_parquet(job, tmp_path, capsys):
+    source = csv_input(tmp_path / "in", csv_rows(2))
+    args = ["--input", str(source), "--format", "parquet", "--output", str(tmp_path / "o" / "x")]
+    assert run_job(job, args) == 2
+    assert_one_error_line(capsys, "digits.csv: not a Parquet file (it does not start with PAR1)")
     assert nothing_published(tmp_path / "o")
 
 

@@ -1,0 +1,37 @@
+"""The jobs' shared entry point: every failure ends in one error line and an exit code."""
+
+import argparse
+
+from mnist_lr.cli import EXIT_UNEXPECTED, EXIT_USER_ERROR, add_verbose_argument, run
+from mnist_lr.storage import Storage
+
+
+def run_failing(main, capsys) -> tuple[int, list[str]]:
+    parser = argparse.ArgumentParser()
+    add_verbose_argument(parser)
+    code = run(main, parser, [])
+    return code, capsys.readouterr().err.splitlines()
+
+
+def test_a_jvm_error_is_named_by_the_java_exception_not_by_py4j(spark, capsys):
+    def main(_):
+        spark.sparkContext._jvm.java.util.ArrayList().get(5)
+
+    code, lines = run_failing(main, capsys)
+
+    assert code == EXIT_UNEXPECTED
+    assert lines[0] == (
+        "error: unexpected Py4JJavaError: "
+        "java.lang.IndexOutOfBoundsException: Index 5 out of bounds for length 0"
+    )
+
+
+def test_a_file_systems_io_error_is_a_path_error_for_the_user(spark, capsys, tmp_path):
+    def main(_):
+        Storage(spark).info(str(tmp_path / "absent"))  # Hadoop: FileNotFoundException
+
+    code, lines = run_failing(main, capsys)
+
+    assert code == EXIT_USER_ERROR
+    assert lines[0] == f"error: FileNotFoundException: File file:{tmp_path}/absent does not exist"
+    assert lines[1].startswith("hint: check the path: its scheme")
