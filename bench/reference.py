@@ -4,7 +4,8 @@ Reads the same IDX files with numpy, keeps the same two digits, trains on the tr
 tests on the t10k pair (the same rows as the job), and fits scikit-learn's LogisticRegression
 (lbfgs) on the same objective as the job's MLlib model: standardised features (divided by their
 standard deviation, as MLlib does with standardization=true), C = 1 / (n * reg_param), the same
-tolerance. Prints one JSON line with phase timings and metrics.
+``tol`` value (which lbfgs tests against the gradient, MLlib against the relative change in loss).
+Prints one JSON line with phase timings and metrics.
 """
 
 import argparse

@@ -80,8 +80,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "tol": Key(float, lambda v: v >= 0, ">= 0", "convergence tolerance"),
         "threshold": Key(
             float,
-            lambda v: 0 <= v <= 1,
-            "0..1",
+            lambda v: 0 < v < 1,
+            "between 0 and 1",
             "probability above which the positive digit is predicted",
         ),
         "standardization": Key(bool, _any, "true or false", "standardise features before fitting"),

@@ -5,6 +5,7 @@ or script can fill it from a local run directory with pandas (:func:`read_local_
 """
 
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from matplotlib.figure import Figure
 from mnist_lr import figures
 
 CURVE_SAMPLE = 20_000
+CURVE_COLUMNS = ["label_digit", "predicted_digit", "probability", "margin"]
 SAMPLE = "sample"
 MISCLASSIFIED = "misclassified"
 
@@ -68,17 +70,27 @@ def read_local_run(run_dir: str | Path) -> tuple[RunFacts, RunOutputs]:
     """Reads a published run from a local directory with pandas (no Spark)."""
     run = Path(run_dir)
     facts = RunFacts.from_manifest(json.loads((run / "manifest.json").read_text()))
-    predictions = pd.read_parquet(run / "predictions", filters=[("split", "=", "test")])
+    predictions = pd.read_parquet(
+        run / "predictions", columns=["image_id", *CURVE_COLUMNS], filters=[("split", "=", "test")]
+    )
     outputs = RunOutputs(
         metrics=pd.read_parquet(run / "metrics"),
         confusion=pd.read_parquet(run / "confusion"),
         coefficients=pd.read_parquet(run / "coefficients")
         .sort_values("pixel")["coefficient"]
         .to_numpy(),
-        curve_sample=predictions.head(CURVE_SAMPLE),
+        curve_sample=curve_sample(predictions)[CURVE_COLUMNS],
         digits=pd.read_parquet(run / "digits"),
     )
     return facts, outputs
+
+
+def curve_sample(predictions: pd.DataFrame, size: int = CURVE_SAMPLE) -> pd.DataFrame:
+    """The first ``size`` predictions by (CRC-32 of ``image_id``, ``image_id``): the rows the
+    training job draws its curves from (``run_report.in_hash_order`` orders them alike)."""
+    crc = predictions["image_id"].map(lambda image_id: zlib.crc32(image_id.encode("utf-8")))
+    order = pd.DataFrame({"crc": crc, "image_id": predictions["image_id"]})
+    return predictions.loc[order.sort_values(["crc", "image_id"]).index[:size]]
 
 
 def draw_run_figures(outputs: RunOutputs, facts: RunFacts) -> list[tuple[str, str, Figure]]:

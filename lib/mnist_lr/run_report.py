@@ -17,6 +17,7 @@ from mnist_lr.figures import figure_png
 from mnist_lr.prepare import LABEL_DIGIT, SPLIT, TEST, TRAIN
 from mnist_lr.report import render_report
 from mnist_lr.run_outputs import (
+    CURVE_COLUMNS,
     CURVE_SAMPLE,
     MISCLASSIFIED,
     SAMPLE,
@@ -26,7 +27,6 @@ from mnist_lr.run_outputs import (
 )
 from mnist_lr.stages import (
     FEATURES,
-    MARGIN,
     PREDICTED_DIGIT,
     PROBABILITY,
     pixels_from_features,
@@ -40,9 +40,10 @@ SAMPLE_DIGITS_PER_CLASS = 16
 MISCLASSIFIED_LIMIT = 36
 
 
-def _by_hash(frame: DataFrame) -> DataFrame:
-    """A fixed pseudo-random order, so samples are the same on every run."""
-    return frame.orderBy(F.xxhash64(IMAGE_ID), IMAGE_ID)
+def in_hash_order(frame: DataFrame) -> DataFrame:
+    """A fixed pseudo-random order, so samples are the same on every run: by the CRC-32 of
+    ``image_id``, which pandas computes alike (``run_outputs.curve_sample``)."""
+    return frame.orderBy(F.crc32(F.col(IMAGE_ID).cast("binary")), IMAGE_ID)
 
 
 def pictured_digits(predictions: DataFrame, frame: DataFrame, facts: RunFacts) -> DataFrame:
@@ -55,7 +56,7 @@ def pictured_digits(predictions: DataFrame, frame: DataFrame, facts: RunFacts) -
     for digit in (facts.negative_digit, facts.positive_digit):
         rows = predictions.filter((F.col(SPLIT) == TRAIN) & (F.col(LABEL_DIGIT) == digit))
         chosen.append(
-            _by_hash(rows).limit(SAMPLE_DIGITS_PER_CLASS).withColumn("kind", F.lit(SAMPLE))
+            in_hash_order(rows).limit(SAMPLE_DIGITS_PER_CLASS).withColumn("kind", F.lit(SAMPLE))
         )
     wrong = predictions.filter(
         (F.col(SPLIT) == TEST) & (F.col(LABEL_DIGIT) != F.col(PREDICTED_DIGIT))
@@ -92,10 +93,7 @@ def run_outputs(
         metrics=evaluation.metrics_table(),
         confusion=evaluation.confusion_table(),
         coefficients=np.asarray(coefficients, dtype=float),
-        curve_sample=_by_hash(test)
-        .limit(CURVE_SAMPLE)
-        .select(LABEL_DIGIT, PREDICTED_DIGIT, PROBABILITY, MARGIN)
-        .toPandas(),
+        curve_sample=in_hash_order(test).limit(CURVE_SAMPLE).select(CURVE_COLUMNS).toPandas(),
         digits=digits.sort_values(["kind", IMAGE_ID], kind="stable"),
     )
 

@@ -45,6 +45,8 @@ def test_exponents_without_a_dot_are_floats():
         ("logistic_regression.max_iter=2147483648", r"max_iter = 2147483648 is out of range"),
         ("input.partitions=2147483648", r"partitions = 2147483648 is out of range \(0..2\^31-1\)"),
         ("split.seed=9223372036854775808", r"seed = 9223372036854775808 is out of range"),
+        ("logistic_regression.threshold=1", r"threshold = 1.0 is out of range \(between 0 and 1\)"),
+        ("logistic_regression.threshold=0", r"threshold = 0.0 is out of range"),
         ("digits.positive=3", "the two digits must differ"),
         ("digits.positive=12", "digits.positive = 12 is out of range"),
         ("reg_param=0.1", "expected section.key=value"),

@@ -6,8 +6,8 @@ import pandas as pd
 from PIL import Image
 from pyspark.ml.linalg import Vectors
 
-from mnist_lr.run_outputs import RunFacts, draw_run_figures, read_local_run
-from mnist_lr.run_report import pictured_digits
+from mnist_lr.run_outputs import RunFacts, curve_sample, draw_run_figures, read_local_run
+from mnist_lr.run_report import in_hash_order, pictured_digits
 
 FIGURE_FILES = [
     "samples.png",
@@ -99,3 +99,14 @@ def test_the_misclassified_figure_counts_every_mistake_not_only_those_pictured(p
     drawn = {name: fig for _, name, fig in draw_run_figures(outputs, facts)}
     shown = len(outputs.digits[outputs.digits.kind == "misclassified"])
     assert f"{shown} of 400 shown" in drawn["misclassified.png"].get_suptitle()
+
+
+def test_a_local_reader_draws_its_curves_from_the_jobs_sample(spark, published_run):
+    run, _ = published_run
+    test = spark.read.parquet(str(run / "predictions")).filter("split = 'test'")
+    jobs_sample = [row.image_id for row in in_hash_order(test).limit(25).collect()]
+
+    local = pd.read_parquet(run / "predictions", filters=[("split", "=", "test")])
+
+    assert curve_sample(local, size=25).image_id.tolist() == jobs_sample
+    assert len(local) > 25
