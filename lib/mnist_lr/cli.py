@@ -73,9 +73,7 @@ def run(
         if args.verbose:
             log.exception("failed")
         if user_error is None:
-            java_error = getattr(error, "java_exception", None)
-            described = java_error.toString() if java_error is not None else str(error)
-            first_line = (described.strip().splitlines() or [""])[0]
+            first_line = (_described(error).strip().splitlines() or [""])[0]
             print(f"error: unexpected {type(error).__name__}: {first_line}", file=sys.stderr)
             print("hint: run with --verbose for the full stack trace", file=sys.stderr)
             return EXIT_UNEXPECTED
@@ -102,12 +100,25 @@ def as_user_error(error: Exception) -> MnistLrError | None:
     return None
 
 
+def _described(error: Exception) -> str:
+    """The error's text; for a Py4J error, the JVM exception's (not "An error occurred while
+    calling o56.open")."""
+    java_error = getattr(error, "java_exception", None)
+    try:
+        return java_error.toString() if java_error is not None else str(error)
+    except Exception:  # noqa: BLE001 - the JVM may be gone; Python's text still says something
+        return str(error)
+
+
 def _is_java_io_error(java_error) -> bool:
     """True for a JVM IOException: a file system's answer about a path (no such scheme, no such
-    file, permission denied, unreachable)."""
-    java_class = java_error.getClass()
-    while java_class is not None:
-        if java_class.getName() == "java.io.IOException":
-            return True
-        java_class = java_class.getSuperclass()
+    file, permission denied, unreachable). False when the JVM cannot be asked."""
+    try:
+        java_class = java_error.getClass()
+        while java_class is not None:
+            if java_class.getName() == "java.io.IOException":
+                return True
+            java_class = java_class.getSuperclass()
+    except Exception:  # noqa: BLE001 - the JVM may be gone
+        return False
     return False

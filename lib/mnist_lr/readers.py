@@ -111,7 +111,13 @@ def read_digits(
     inputs = read(train_root, format)
     if test_path is not None:
         test = every_digit(
-            read_digits(spark, test_path, None, None, require_labels, keep_labels, partitions)
+            read_digits(
+                spark,
+                test_path,
+                require_labels=require_labels,
+                keep_labels=keep_labels,
+                partitions=partitions,
+            )
         )
     elif test_root is not None:
         test = every_digit(read(test_root, format))
