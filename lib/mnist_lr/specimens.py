@@ -19,7 +19,8 @@ and colour mode Pillow reads):
 4. crop to the bounding box of the ink; an image without ink becomes all zeros;
 5. resize with a Lanczos filter so the longer side is ``box`` pixels (aspect ratio kept);
 6. paste into a ``size`` x ``size`` black canvas, shifted by a whole number of pixels so the
-   centre of mass is as close as possible to the canvas centre, without leaving the canvas.
+   centre of mass is as close as possible to where MNIST has it (below), without leaving the
+   canvas.
 
 Coordinates are pixel indices (row, column), a pixel's centre being at its integer index. The
 target is ``(size / 2, size / 2)``, i.e. (14, 14) for 28x28, where MNIST's own digits have it:
