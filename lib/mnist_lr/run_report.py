@@ -50,7 +50,9 @@ def pictured_digits(predictions: DataFrame, frame: DataFrame, facts: RunFacts) -
     """The digits the figures show, with their pixels: a few training digits of each class,
     and up to 36 misclassified test digits, most confident mistakes first.
 
-    The pixels come back from the training ``frame``'s features, for the chosen rows only.
+    The pixels come back from the training ``frame``'s features, for the chosen rows only,
+    matched on ``image_id`` and ``split``: a separate test input may reuse the training input's
+    source names (two files called ``train-images-idx3-ubyte``), and so its image ids.
     """
     chosen = []
     for digit in (facts.negative_digit, facts.positive_digit):
@@ -63,7 +65,7 @@ def pictured_digits(predictions: DataFrame, frame: DataFrame, facts: RunFacts) -
     ).orderBy(F.desc(F.abs(F.col(PROBABILITY) - facts.threshold)), IMAGE_ID)
     chosen.append(wrong.limit(MISCLASSIFIED_LIMIT).withColumn("kind", F.lit(MISCLASSIFIED)))
     rows = chosen[0].unionByName(chosen[1]).unionByName(chosen[2])
-    return rows.join(frame.select(IMAGE_ID, FEATURES), IMAGE_ID).select(
+    return rows.join(frame.select(IMAGE_ID, SPLIT, FEATURES), [IMAGE_ID, SPLIT]).select(
         "kind",
         IMAGE_ID,
         SPLIT,

@@ -78,8 +78,8 @@ def test_the_pictured_mistakes_are_the_most_confident_at_the_runs_threshold(spar
         "image_id string, split string, label_digit int, predicted_digit int, probability double",
     )
     features = spark.createDataFrame(
-        [(image_id, Vectors.dense([1 / 255, 0.0, 0.0, 1.0])) for image_id, *_ in rows],
-        ["image_id", "features"],
+        [(image_id, "test", Vectors.dense([1 / 255, 0.0, 0.0, 1.0])) for image_id, *_ in rows],
+        ["image_id", "split", "features"],
     )
     facts = RunFacts("r", 3, 7, 2, 2, threshold=0.9)
 
@@ -88,6 +88,30 @@ def test_the_pictured_mistakes_are_the_most_confident_at_the_runs_threshold(spar
     assert len(pictured) == 36
     assert {f"seven{i}" for i in range(4)} <= set(pictured.image_id)
     assert pictured.pixels.map(list).tolist() == [[1, 0, 0, 255]] * 36
+
+
+def test_a_test_digit_with_a_training_digits_id_is_pictured_with_its_own_pixels(spark):
+    # A separate test input whose files share the training files' names gives the same ids.
+    predictions = spark.createDataFrame(
+        [("train:0", "train", 3, 3, 0.1), ("train:0", "test", 7, 3, 0.2)],
+        "image_id string, split string, label_digit int, predicted_digit int, probability double",
+    )
+    features = spark.createDataFrame(
+        [
+            ("train:0", "train", Vectors.dense([1.0, 0.0, 0.0, 0.0])),
+            ("train:0", "test", Vectors.dense([0.0, 0.0, 0.0, 1.0])),
+        ],
+        ["image_id", "split", "features"],
+    )
+    facts = RunFacts("r", 3, 7, 2, 2, threshold=0.5)
+
+    pictured = pictured_digits(predictions, features, facts).toPandas().sort_values("split")
+
+    assert pictured[["kind", "split"]].values.tolist() == [
+        ["misclassified", "test"],
+        ["sample", "train"],
+    ]
+    assert pictured.pixels.map(list).tolist() == [[0, 0, 0, 255], [255, 0, 0, 0]]
 
 
 def test_the_misclassified_figure_counts_every_mistake_not_only_those_pictured(published_run):
