@@ -19,10 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from mnist_lr import idx
-from mnist_lr.dataset import CANONICAL_SCHEMA, image_size, with_image_size
+from mnist_lr.dataset import CANONICAL_SCHEMA, checked_rows, image_size, with_image_size
 from mnist_lr.errors import InputError
 from mnist_lr.file_streams import open_uncompressed, require_streamable
 from mnist_lr.storage import FileInfo, Storage
@@ -561,11 +560,10 @@ def _read_parquet(
         if not file.name.endswith(".parquet") and storage.read_head(file.path, 4) != b"PAR1":
             raise InputError(f"{file.path}: not a Parquet file (it does not start with PAR1)")
     frame = spark.read.parquet(path)
-    if keep_labels is not None:
-        frame = frame.filter(F.col("label").isin(*keep_labels))
     height, width = image_size(frame, path)
+    frame = checked_rows(frame.select(*CANONICAL_SCHEMA.fieldNames()), height, width, keep_labels)
     sources = [SourceFile(f.path, f.length, "parquet") for f in files]
-    return Dataset(frame.select(*CANONICAL_SCHEMA.fieldNames()), height, width, sources)
+    return Dataset(frame, height, width, sources)
 
 
 def _repartitioned(dataset: Dataset, partitions: int) -> Dataset:

@@ -64,6 +64,24 @@ def corrupt_gzip(side: int) -> bytes:
     return bytes(data)
 
 
+def parquet_input(directory: Path, side: int, last_pixels=None, last_label: int = 3) -> Path:
+    """A canonical dataset of 20 digits, as Spark writes it, whose last row has the label
+    and (when given) the pixels given."""
+    from pyspark.sql import SparkSession
+
+    from mnist_lr.dataset import CANONICAL_SCHEMA, with_image_size
+
+    images, labels = tiny_digits(20, side=side)
+    rows = [
+        (f"d:{i}", int(lab), img.ravel().tolist())
+        for i, (img, lab) in enumerate(zip(images, labels, strict=True))
+    ]
+    rows[-1] = ("d:19", last_label, last_pixels if last_pixels is not None else rows[-1][2])
+    frame = SparkSession.getActiveSession().createDataFrame(rows, CANONICAL_SCHEMA)
+    with_image_size(frame, side, side).coalesce(1).write.parquet(str(directory))
+    return directory
+
+
 # Each case: a function making the input under a folder for images of a given side, and the
 # text the error line must hold.
 CASES = {
@@ -129,6 +147,22 @@ CASES = {
     "csv header only": (
         lambda d, s: csv_input(d, ",".join(["label"] + [f"p{i}" for i in range(s * s)]) + "\n"),
         "no data rows",
+    ),
+    "parquet pixel array of the wrong length": (
+        lambda d, s: parquet_input(d, s, last_pixels=[0, 0, 0]),
+        ".parquet: image d:19 has 3 pixels; expected",
+    ),
+    "parquet pixel without a value": (
+        lambda d, s: parquet_input(d, s, last_pixels=[0] * (s * s - 1) + [None]),
+        ".parquet: image d:19 has a pixel with no value",
+    ),
+    "parquet pixel outside 0..255": (
+        lambda d, s: parquet_input(d, s, last_pixels=[256] + [0] * (s * s - 1)),
+        ".parquet: image d:19 has a pixel outside 0..255",
+    ),
+    "parquet label outside 0..9": (
+        lambda d, s: parquet_input(d, s, last_label=12),
+        ".parquet: image d:19 has label 12",
     ),
 }
 
