@@ -7,10 +7,11 @@ and read in bounded chunks; gzip is decompressed on the fly by ISA-L (``isal``),
 decompresses MNIST's files about twice as fast as zlib.
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import pyarrow.fs as pa_fs
 from isal import igzip, isal_zlib
@@ -19,15 +20,22 @@ from mnist_lr.errors import InputError
 from mnist_lr.idx import GZIP_MAGIC
 
 HADOOP_TO_PYARROW_SCHEMES = {"s3a": "s3", "s3n": "s3"}
+HADOOP_PATH = re.compile(
+    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(?P<authority>//[^/]*)?(?P<path>.*)$"
+)
+URI_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 PYARROW_SCHEMES = {"", "file", "hdfs", "viewfs", "s3", "gs", "gcs", "abfs", "abfss"}
 
 
 def pyarrow_uri(uri: str) -> str:
-    """The URI pyarrow understands for a Hadoop path (``s3a://b/k`` is ``s3://b/k``)."""
-    scheme = urlparse(uri).scheme
-    if scheme in HADOOP_TO_PYARROW_SCHEMES:
-        return HADOOP_TO_PYARROW_SCHEMES[scheme] + uri[len(scheme) :]
-    return uri
+    """The URI pyarrow understands for a Hadoop path: ``s3a://b/k`` is ``s3://b/k``, and the
+    path is percent-encoded (Hadoop's path strings keep spaces, ``%`` and ``#`` as they are,
+    which a URI may not). A path without a scheme is a local path and stays as it is."""
+    match = HADOOP_PATH.match(uri)
+    if match is None:
+        return uri
+    scheme = HADOOP_TO_PYARROW_SCHEMES.get(match["scheme"], match["scheme"])
+    return f"{scheme}:{match['authority'] or ''}{quote(match['path'], safe=URI_PATH_SAFE)}"
 
 
 def require_streamable(uri: str) -> None:

@@ -24,12 +24,13 @@ from mnist_lr import idx
 from mnist_lr.dataset import CANONICAL_SCHEMA, checked_rows, image_size, with_image_size
 from mnist_lr.errors import InputError
 from mnist_lr.file_streams import open_uncompressed, require_streamable
-from mnist_lr.storage import FileInfo, Storage
+from mnist_lr.storage import FileInfo, Storage, literal_paths
 
 FORMATS = ("idx", "csv", "parquet")
 IDX_NAME = re.compile(r"^(?P<prefix>.+)[-.](?P<kind>images|labels)[-.]idx[13]-ubyte(\.gz)?$")
 CSV_NAME = re.compile(r"\.csv(\.gz)?$")
-TEST_PREFIXES = ("t10k", "test")
+# MNIST's t10k, and names like EMNIST's emnist-digits-test.
+TEST_PREFIX = re.compile(r"(.*[-_.])?(t10k|test)")
 HEADER_BYTES = 4096
 MAX_FIRST_LINE_BYTES = 1 << 20
 ROWS_PER_BATCH = 2048
@@ -144,14 +145,26 @@ def _require_same_size(train: Dataset, test: Dataset, test_source: str) -> None:
 
 
 def split_roots(storage: Storage, path: str) -> tuple[str, str | None]:
-    """A directory with ``train/`` (and optionally ``test/``) subdirectories is a split root."""
+    """A directory with ``train/`` (and optionally ``test/``) subdirectories is a split root.
+
+    Raises:
+        InputError: when such a directory also holds data files of its own, which neither
+            split would read.
+    """
     require_exists(storage, path)
     if not storage.info(path).is_dir:
         return path, None
-    subdirs = {entry.name: entry.path for entry in storage.list(path) if entry.is_dir}
-    if "train" in subdirs:
-        return subdirs["train"], subdirs.get("test")
-    return path, None
+    entries = storage.list(path)
+    subdirs = {entry.name: entry.path for entry in entries if entry.is_dir}
+    if "train" not in subdirs:
+        return path, None
+    loose = [e.name for e in entries if not e.is_dir and not e.name.startswith(("_", "."))]
+    if loose:
+        raise InputError(
+            f"{path}: holds train/ and also data files beside it ({', '.join(loose[:3])}); "
+            "move them into train/ or test/, or pass their own path"
+        )
+    return subdirs["train"], subdirs.get("test")
 
 
 def read_dataset(
@@ -227,8 +240,8 @@ def _read_idx(
     partitions: int,
 ) -> DigitInputs:
     pairs = _idx_pairs(storage, files, path, require_labels)
-    test_prefixes = [prefix for prefix in pairs if prefix in TEST_PREFIXES]
-    train_prefixes = [prefix for prefix in pairs if prefix not in TEST_PREFIXES]
+    test_prefixes = [prefix for prefix in pairs if TEST_PREFIX.fullmatch(prefix)]
+    train_prefixes = [prefix for prefix in pairs if not TEST_PREFIX.fullmatch(prefix)]
     if not train_prefixes:
         train_prefixes, test_prefixes = test_prefixes, []
 
@@ -256,7 +269,7 @@ def _idx_pairs(
             (images if match["kind"] == "images" else labels)[match["prefix"]] = file
     if len(files) == 1 and not images and not labels:
         images[files[0].name.removesuffix(".gz")] = files[0]
-    if len(files) == 1 and images:
+    if len(files) == 1 and images and IDX_NAME.match(files[0].name):
         prefix, images_file = next(iter(images.items()))
         sibling = _sibling_labels(storage, images_file)
         if sibling is not None:
@@ -420,11 +433,19 @@ def _read_csv(
     keep_labels: Sequence[int] | None,
 ) -> Dataset:
     csv_files = [f for f in files if CSV_NAME.search(f.name)] or files
+    stems: dict[str, str] = {}
+    for file in csv_files:
+        other = stems.setdefault(CSV_NAME.sub("", file.name), file.name)
+        if other != file.name:
+            raise InputError(
+                f"{path}: {other} and {file.name} would give their digits the same image ids; "
+                "keep one of them"
+            )
     side, labelled = _csv_layout(storage, csv_files[0])
     if require_labels and not labelled:
         raise InputError(f"{csv_files[0].path}: no label column ({side * side} columns)")
     parse = _csv_parser(side * side, labelled, keep_labels)
-    frame = spark.read.format("binaryFile").load([f.path for f in csv_files])
+    frame = spark.read.format("binaryFile").load(literal_paths(csv_files))
     frame = frame.mapInArrow(parse, CANONICAL_SCHEMA)
     sources = [SourceFile(f.path, f.length, "csv") for f in csv_files]
     return Dataset(with_image_size(frame, side, side), side, side, sources)

@@ -28,7 +28,7 @@ from mnist_lr.readers import (
     split_roots,
 )
 from mnist_lr.specimens import SpecimenImageError, image_to_mnist
-from mnist_lr.storage import Storage
+from mnist_lr.storage import Storage, literal_paths
 
 IMAGE_NAME = re.compile(r"\.(png|jpe?g|bmp|gif|tiff?|webp)$", re.IGNORECASE)
 SPECIMEN_FORMATS = (*FORMATS, "images")
@@ -58,8 +58,8 @@ def read_specimens(
         InputError: the input cannot be read, or its images have another size.
     """
     storage = Storage(spark)
-    train_root, _ = split_roots(storage, path)
-    files = data_files(storage, train_root)
+    roots = [root for root in split_roots(storage, path) if root is not None]
+    files = [file for root in roots for file in data_files(storage, root)]
     chosen = format or _detect(files, path)
     if chosen != "images":
         dataset = every_digit(read_digits(spark, path, chosen, require_labels=False))
@@ -75,9 +75,26 @@ def read_specimens(
 
 
 def _detect(files, path: str) -> str:
-    if any(IMAGE_NAME.search(file.name) for file in files):
-        return "images"
-    return detect_format(files, path)
+    """``images`` for a folder of image files, else the data format of the files' names.
+
+    Raises:
+        InputError: when image files sit beside IDX, CSV or Parquet files: one of the two
+            would be scored and the other silently left out.
+    """
+    images = [file.name for file in files if IMAGE_NAME.search(file.name)]
+    if not images:
+        return detect_format(files, path)
+    others = [file for file in files if not IMAGE_NAME.search(file.name)]
+    try:
+        data_format = detect_format(others, path) if others else None
+    except InputError:  # other files, none of them data: a README beside the pictures
+        data_format = None
+    if data_format is not None:
+        raise InputError(
+            f"{path}: holds image files ({images[0]}, ...) and {data_format} files; "
+            "score them separately, or pass --format to choose one"
+        )
+    return "images"
 
 
 def _read_images(
@@ -89,7 +106,7 @@ def _read_images(
     box = round(side * MNIST_BOX / MNIST_SIDE)
     decoded = (
         spark.read.format("binaryFile")
-        .load([file.path for file in images])
+        .load(literal_paths(images))
         .mapInArrow(_image_decoder(side, box, skip_bad_images), IMAGE_SCHEMA)
         .cache()
     )

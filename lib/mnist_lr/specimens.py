@@ -92,11 +92,14 @@ def _decode_grey(data: bytes) -> np.ndarray:
         with Image.open(io.BytesIO(data)) as opened:
             opened.load()
             image = ImageOps.exif_transpose(opened)
-            return _to_grey(image)
+            grey = _to_grey(image)
     except Image.DecompressionBombError as error:
         raise SpecimenImageError(f"image too large to decode safely: {error}") from error
     except DECODE_ERRORS as error:
         raise SpecimenImageError(f"not a decodable image: {error}") from error
+    if not np.isfinite(grey).all():  # a float TIFF may hold NaN or infinity
+        raise SpecimenImageError("image has pixels that are not numbers (NaN or infinity)")
+    return grey
 
 
 def _to_grey(image: Image.Image) -> np.ndarray:

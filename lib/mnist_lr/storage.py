@@ -6,10 +6,13 @@ Only metadata, headers and small text files go through here; pixel data is read 
 import ctypes
 import errno
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
 from pyspark.sql import SparkSession
+
+GLOB_CHARACTERS = re.compile(r"([\\{}\[\]*?])")
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,12 @@ class FileInfo:
     name: str
     length: int
     is_dir: bool
+
+
+def literal_paths(files: list[FileInfo]) -> list[str]:
+    """The files' paths for a Spark reader's ``load``, which takes every path as a glob:
+    without the escapes, ``seven[1].png`` would read ``seven1.png``, or fail."""
+    return [GLOB_CHARACTERS.sub(r"\\\1", file.path) for file in files]
 
 
 class Storage:

@@ -4,6 +4,7 @@ import pytest
 from chispa import assert_df_equality
 from mnist_files import tiny_digits, write_idx_pair
 
+from mnist_lr import idx
 from mnist_lr.dataset import CANONICAL_SCHEMA, image_size
 from mnist_lr.errors import InputError
 from mnist_lr.readers import parse_csv_bytes, read_digits
@@ -61,15 +62,18 @@ def test_a_sliced_file_cut_short_fails_in_the_slice_that_meets_its_end(
         frame.count()
 
 
-def test_t10k_pair_beside_train_is_the_test_set(spark, tmp_path):
-    write_idx_pair(tmp_path, "train", *tiny_digits(4, seed=1))
+@pytest.mark.parametrize(
+    ("train", "test"), [("train", "t10k"), ("emnist-digits-train", "emnist-digits-test")]
+)
+def test_t10k_pair_beside_train_is_the_test_set(spark, tmp_path, train, test):
+    write_idx_pair(tmp_path, train, *tiny_digits(4, seed=1))
     test_images, test_labels = tiny_digits(3, seed=2)
-    write_idx_pair(tmp_path, "t10k", test_images, test_labels)
+    write_idx_pair(tmp_path, test, test_images, test_labels)
 
     inputs = read_digits(spark, str(tmp_path))
 
     assert inputs.train.frame.count() == 4
-    expected = expected_frame(spark, "t10k", test_images, test_labels)
+    expected = expected_frame(spark, test, test_images, test_labels)
     assert_df_equality(inputs.test.frame, expected, ignore_row_order=True, ignore_metadata=True)
 
 
@@ -114,6 +118,17 @@ def test_idx_images_without_labels_read_as_unlabeled_specimens(spark, tmp_path):
         read_digits(spark, str(images_path))
     inputs = read_digits(spark, str(images_path), require_labels=False)
     expected = expected_frame(spark, "new", images, None)
+    assert_df_equality(inputs.train.frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
+def test_an_images_file_with_a_name_of_its_own_is_read_without_labels(spark, tmp_path):
+    images, _ = tiny_digits(3)
+    path = tmp_path / "new-specimens.ubyte"
+    path.write_bytes(idx.encode(images))
+
+    inputs = read_digits(spark, str(path), "idx", require_labels=False)
+
+    expected = expected_frame(spark, "new-specimens.ubyte", images, None)
     assert_df_equality(inputs.train.frame, expected, ignore_row_order=True, ignore_metadata=True)
 
 
@@ -176,6 +191,45 @@ def test_csv_with_or_without_header_is_read(spark, tmp_path, header):
     expected = expected_frame(spark, "digits", images, labels)
     assert image_size(inputs.train.frame) == (2, 2)
     assert_df_equality(inputs.train.frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
+# Hadoop's path strings keep these as they are; a URI must escape them, a glob reads them.
+AWKWARD_FOLDER = "my digits #1 %41 é"
+
+
+def test_idx_files_in_a_folder_with_spaces_and_uri_characters_are_read(spark, tmp_path):
+    folder = tmp_path / AWKWARD_FOLDER
+    images, labels = tiny_digits(5, side=3)
+    write_idx_pair(folder, "train", images, labels, compress=True)
+
+    frame = read_digits(spark, str(folder)).train.frame
+
+    expected = expected_frame(spark, "train", images, labels)
+    assert_df_equality(frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
+def test_csv_files_named_like_globs_are_each_read_once_under_their_own_names(spark, tmp_path):
+    folder = tmp_path / AWKWARD_FOLDER
+    folder.mkdir()
+    images, labels = tiny_digits(3, side=2)
+    stems = ["seven[1]", "seven1", "d x", "a*"]
+    for stem in stems:
+        (folder / f"{stem}.csv").write_text(csv_text(images, labels, header=False))
+
+    frame = read_digits(spark, str(folder)).train.frame
+
+    expected = expected_frame(spark, stems[0], images, labels)
+    for stem in stems[1:]:
+        expected = expected.unionByName(expected_frame(spark, stem, images, labels))
+    assert_df_equality(frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
+def test_a_csv_file_beside_its_own_gzip_copy_is_refused(spark, tmp_path):
+    text = csv_text(*tiny_digits(3), header=False)
+    (tmp_path / "digits.csv").write_text(text)
+    (tmp_path / "digits.csv.gz").write_bytes(gzip.compress(text.encode()))
+    with pytest.raises(InputError, match="digits.csv and digits.csv.gz would give their digits"):
+        read_digits(spark, str(tmp_path))
 
 
 @pytest.mark.parametrize(

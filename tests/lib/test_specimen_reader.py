@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from drawn import drawn_seven, drawn_three
@@ -73,3 +75,33 @@ def test_unlabeled_csv_is_read_for_scoring(spark, tmp_path):
     assert [(r.image_id, r.label, r.pixels) for r in rows] == [
         (f"new:{i}", None, images[i].ravel().tolist()) for i in range(3)
     ]
+
+
+def test_image_folders_with_their_own_train_and_test_folders_are_read_whole(spark, tmp_path):
+    (tmp_path / "train").mkdir()
+    (tmp_path / "test").mkdir()
+    (tmp_path / "train" / "seven.png").write_bytes(drawn_seven())
+    (tmp_path / "test" / "three.png").write_bytes(drawn_three())
+
+    dataset, _ = read_specimens(spark, str(tmp_path), None, 28, 28, skip_bad_images=False)
+
+    assert sorted(row.image_id for row in dataset.frame.collect()) == ["seven.png", "three.png"]
+
+
+@pytest.mark.parametrize(
+    ("make_files", "message"),
+    [
+        (
+            lambda d: (write_idx_pair(d, "new", *tiny_digits(3)), (d / "preview.png").touch()),
+            "holds image files (preview.png, ...) and idx files",
+        ),
+        (
+            lambda d: ((d / "train").mkdir(), (d / "seven.png").write_bytes(drawn_seven())),
+            "holds train/ and also data files beside it (seven.png)",
+        ),
+    ],
+)
+def test_inputs_that_would_be_read_in_part_are_refused(spark, tmp_path, make_files, message):
+    make_files(tmp_path)
+    with pytest.raises(InputError, match=re.escape(message)):
+        read_specimens(spark, str(tmp_path), None, 2, 2, skip_bad_images=False)

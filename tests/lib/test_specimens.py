@@ -241,3 +241,13 @@ def test_undecodable_bytes_raise_specimen_image_error(data):
     with pytest.raises(SpecimenImageError, match="image") as caught:
         image_to_mnist(data)
     assert isinstance(caught.value, ValueError)
+
+
+def test_a_float_image_with_a_pixel_that_is_not_a_number_is_refused():
+    values = np.zeros((28, 28), np.float32)
+    values[10:18, 12:16] = 1.0
+    values[0, 0] = np.nan
+    buffer = io.BytesIO()
+    Image.fromarray(values, mode="F").save(buffer, "TIFF")
+    with pytest.raises(SpecimenImageError, match="not numbers"):
+        image_to_mnist(buffer.getvalue())
