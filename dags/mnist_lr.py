@@ -61,13 +61,20 @@ def safe_id(run_id: str) -> str:
 
 
 def pyarrow_path(path: str) -> str:
-    """The path as pyarrow names it: Hadoop's ``s3a://`` and ``s3n://`` are its ``s3://``.
+    """The path as pyarrow names it: Hadoop's ``s3a://`` and ``s3n://`` are its ``s3://``, and
+    repeated slashes are one, as Hadoop reads them (an ``output_root`` param ending in ``/``
+    gives ``root//runs``, which pyarrow's S3 refuses).
 
-    (The jobs' own mnist_lr.file_streams.pyarrow_uri does the same; the library is not
+    (The jobs' own mnist_lr.file_streams.pyarrow_uri does the scheme alike; the library is not
     installed in Airflow's environment.)
     """
     scheme, separator, rest = path.partition("://")
-    return f"s3://{rest}" if separator and scheme in ("s3a", "s3n") else path
+    if not separator:
+        scheme, rest = "", path
+    rest = re.sub(r"(?<=.)/{2,}", "/", rest)
+    if not separator:
+        return rest
+    return f"{'s3' if scheme in ('s3a', 's3n') else scheme}://{rest}"
 
 
 def spark_job(task_id: str, job: str, args: list[str]) -> SparkSubmitOperator:

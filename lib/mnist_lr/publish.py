@@ -46,7 +46,7 @@ class Publisher:
         manifest_name: str = MANIFEST,
     ):
         self.storage = storage
-        root = storage.qualify(output_root)
+        root = storage.qualify(output_root).rstrip("/")  # a root's "file:/" ends in one
         self.run_path = f"{root}/{name}"
         token = uuid.uuid4().hex[:STAGING_TOKEN_LENGTH]
         self.staging_path = f"{root}/{STAGING}/{name}.{token}"
@@ -76,8 +76,11 @@ class Publisher:
         cls, storage: Storage, path: str, overwrite: bool, manifest_name: str
     ) -> "Publisher":
         """A publisher of the directory ``path`` itself (a dataset or a scoring output)."""
-        root, _, name = path.rstrip("/").rpartition("/")
-        return cls(storage, root or ".", name, overwrite, manifest_name)
+        parent_and_name = storage.parent_and_name(path)
+        if parent_and_name is None:
+            raise OutputError(f"{path}: the output must be a directory below the root, not a root")
+        root, name = parent_and_name
+        return cls(storage, root, name, overwrite, manifest_name)
 
     @contextmanager
     def discarding_on_failure(self) -> Iterator["Publisher"]:

@@ -47,6 +47,13 @@ class Storage:
         """Returns the fully qualified form of ``path`` (scheme and absolute path)."""
         return self._resolve(path)[1].toString()
 
+    def parent_and_name(self, path: str) -> tuple[str, str] | None:
+        """The qualified parent directory of ``path`` and its last name; None for a root."""
+        parent = self._resolve(path)[1].getParent()
+        if parent is None:
+            return None
+        return parent.toString(), self._resolve(path)[1].getName()
+
     def exists(self, path: str) -> bool:
         fs, jpath = self._resolve(path)
         return fs.exists(jpath)

@@ -92,8 +92,16 @@ def test_run_ids_become_distinct_folder_names(airflow_env):
 
 def test_the_quality_gate_reads_s3a_outputs_through_pyarrows_s3(airflow_env):
     paths = ["s3a://bucket/runs/r/metrics", "s3n://b/m", "/data/runs/r/metrics", "hdfs://nn/m"]
+    # An output_root param ending in "/" gives "root//runs": Hadoop reads one slash.
+    paths += ["s3a://bucket/airflow//runs/r/metrics", "/data//runs/r/metrics"]
     translated, _ = runner(airflow_env, "paths", json.dumps(paths))
-    assert translated == ["s3://bucket/runs/r/metrics", "s3://b/m", *paths[2:]]
+    assert translated == [
+        "s3://bucket/runs/r/metrics",
+        "s3://b/m",
+        *paths[2:4],
+        "s3://bucket/airflow/runs/r/metrics",
+        "/data/runs/r/metrics",
+    ]
 
 
 def test_dag_imports_and_is_the_chain_ingest_train_gate_score(airflow_env):

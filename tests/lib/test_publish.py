@@ -149,3 +149,17 @@ def test_overwrite_never_shows_a_missing_or_partial_run(spark, tmp_path):
     assert problems == []
     assert json.loads(manifest.read_text())["marker"] == "10"
     assert len(seen) > 1
+
+
+@pytest.mark.parametrize("path", ["/scores", "file:/scores", "file:///scores/"])
+def test_a_directory_below_the_root_is_published_there_not_below_the_working_directory(
+    spark, path
+):
+    publisher = Publisher.for_directory(Storage(spark), path, False, "_manifest.json")
+    assert publisher.run_path == "file:/scores"
+    assert publisher.staging_path.startswith("file:/_staging/scores.")
+
+
+def test_a_root_cannot_be_the_output_directory(spark):
+    with pytest.raises(OutputError, match="must be a directory below the root"):
+        Publisher.for_directory(Storage(spark), "/", False, "_manifest.json")
