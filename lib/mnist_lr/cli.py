@@ -95,9 +95,7 @@ def as_user_error(error: Exception) -> MnistLrError | None:
     if match:
         return InputError(match[1].strip())
     java_error = getattr(error, "java_exception", None)
-    if java_error is not None and _is_java_io_error(java_error):
-        return PathError(f"{java_error.getClass().getSimpleName()}: {java_error.getMessage()}")
-    return None
+    return None if java_error is None else _path_error(java_error)
 
 
 def _described(error: Exception) -> str:
@@ -110,15 +108,31 @@ def _described(error: Exception) -> str:
         return str(error)
 
 
-def _is_java_io_error(java_error) -> bool:
-    """True for a JVM IOException: a file system's answer about a path (no such scheme, no such
-    file, permission denied, unreachable). False when the JVM cannot be asked."""
+def _path_error(java_error) -> PathError | None:
+    """A file system's answer about a path: a JVM IOException (no such scheme, no such file,
+    permission denied, unreachable), or a file system class missing from the classpath
+    (``s3a://`` without hadoop-aws), which Hadoop wraps in a RuntimeException. None for other
+    errors, and when the JVM cannot be asked."""
     try:
-        java_class = java_error.getClass()
-        while java_class is not None:
-            if java_class.getName() == "java.io.IOException":
-                return True
-            java_class = java_class.getSuperclass()
+        if _is_io_exception(java_error.getClass()):
+            return PathError(f"{java_error.getClass().getSimpleName()}: {java_error.getMessage()}")
+        cause = java_error.getCause()
+        if cause is not None and str(cause.getMessage()).endswith("FileSystem not found"):
+            return PathError(
+                f"no connector for this path's file system on Spark's classpath: "
+                f"{cause.getClass().getSimpleName()}: {cause.getMessage()}",
+                hint="add the connector's jars to spark-submit (for s3a://, --packages "
+                "org.apache.hadoop:hadoop-aws:<the Hadoop version of Spark's jars>); "
+                "README 'On a real cluster'",
+            )
     except Exception:  # noqa: BLE001 - the JVM may be gone
-        return False
+        return None
+    return None
+
+
+def _is_io_exception(java_class) -> bool:
+    while java_class is not None:
+        if java_class.getName() == "java.io.IOException":
+            return True
+        java_class = java_class.getSuperclass()
     return False

@@ -35,3 +35,17 @@ def test_a_file_systems_io_error_is_a_path_error_for_the_user(spark, capsys, tmp
     assert code == EXIT_USER_ERROR
     assert lines[0] == f"error: FileNotFoundException: File file:{tmp_path}/absent does not exist"
     assert lines[1].startswith("hint: check the path: its scheme")
+
+
+def test_a_path_whose_connector_is_missing_says_so(spark, capsys):
+    def main(_):
+        Storage(spark).exists("s3a://bucket/runs")  # pip's pyspark has no hadoop-aws
+
+    code, lines = run_failing(main, capsys)
+
+    assert code == EXIT_USER_ERROR
+    assert lines[0] == (
+        "error: no connector for this path's file system on Spark's classpath: "
+        "ClassNotFoundException: Class org.apache.hadoop.fs.s3a.S3AFileSystem not found"
+    )
+    assert lines[1].startswith("hint: add the connector's jars to spark-submit (for s3a://")

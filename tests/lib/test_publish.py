@@ -152,9 +152,7 @@ def test_overwrite_never_shows_a_missing_or_partial_run(spark, tmp_path):
 
 
 @pytest.mark.parametrize("path", ["/scores", "file:/scores", "file:///scores/"])
-def test_a_directory_below_the_root_is_published_there_not_below_the_working_directory(
-    spark, path
-):
+def test_a_directory_below_the_root_is_published_there_not_below_the_working_directory(spark, path):
     publisher = Publisher.for_directory(Storage(spark), path, False, "_manifest.json")
     assert publisher.run_path == "file:/scores"
     assert publisher.staging_path.startswith("file:/_staging/scores.")
