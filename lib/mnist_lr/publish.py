@@ -52,13 +52,15 @@ class Publisher:
         self.staging_path = f"{root}/{STAGING}/{name}.{token}"
         self.manifest_name = manifest_name
         self.overwrite = overwrite
-        self.refuse_if_published()
         if not storage.can_write(output_root):
             raise OutputError(f"{output_root}: output path is not writable")
-        self._remove_stale_staging(f"{root}/{STAGING}", name)
+        self._clear_interrupted_attempts(f"{root}/{STAGING}", name)
+        self.refuse_if_published()
 
-    def _remove_stale_staging(self, staging_root: str, name: str) -> None:
-        """Deletes what earlier, killed attempts at this name left in ``_staging``.
+    def _clear_interrupted_attempts(self, staging_root: str, name: str) -> None:
+        """Deletes what earlier, killed attempts at this name left in ``_staging``, except a
+        published directory that an attempt to replace it had moved aside (``.replaced``) when
+        nothing took its place: that one is moved back.
 
         Only this name's own staging directories match: run ids may hold dots, and ``exp``
         must not take ``exp.2``'s.
@@ -67,9 +69,18 @@ class Publisher:
             return
         own = re.compile(rf"{re.escape(name)}\.[0-9a-f]{{{STAGING_TOKEN_LENGTH}}}(\.replaced)?")
         for entry in self.storage.list(staging_root):
-            if own.fullmatch(entry.name):
-                log.warning("removing %s, left by an interrupted earlier attempt", entry.path)
-                self.storage.delete(entry.path)
+            if not own.fullmatch(entry.name):
+                continue
+            if (
+                entry.name.endswith(".replaced")
+                and not self.storage.exists(self.run_path)
+                and self.storage.exists(f"{entry.path}/{self.manifest_name}")
+                and self.storage.rename(entry.path, self.run_path)
+            ):
+                log.warning("restored %s, moved aside by an interrupted replacement", self.run_path)
+                continue
+            log.warning("removing %s, left by an interrupted earlier attempt", entry.path)
+            self.storage.delete(entry.path)
 
     @classmethod
     def for_directory(
@@ -134,10 +145,14 @@ class Publisher:
         if not self.storage.rename(self.run_path, aside):
             raise OutputError(f"{self.run_path}: could not move it aside to replace it")
         if not self.storage.rename(self.staging_path, self.run_path):
-            self.storage.rename(aside, self.run_path)
-            raise OutputError(
-                f"{self.run_path}: could not move {self.staging_path} into place; "
+            kept = (
                 "the previous run is kept"
+                if self.storage.rename(aside, self.run_path)
+                else f"the previous run is at {aside}, and the next attempt at this run id "
+                "moves it back"
+            )
+            raise OutputError(
+                f"{self.run_path}: could not move {self.staging_path} into place; {kept}"
             )
         self.storage.delete(aside)
 

@@ -30,6 +30,13 @@ class StorageRefusingToPublish(StorageWithoutExchange):
         return not staged_run and super().rename(source, target)
 
 
+class StorageRefusingEveryMoveOutOfStaging(StorageWithoutExchange):
+    """A file system that, after moving the old run aside, refuses to move anything back."""
+
+    def rename(self, source, target):
+        return "/_staging/" not in source and super().rename(source, target)
+
+
 def published_marker(root, run_id):
     return json.loads((root / run_id / "manifest.json").read_text())["marker"]
 
@@ -86,6 +93,28 @@ def test_a_refused_move_into_place_keeps_the_previous_run_and_fails(spark, tmp_p
 
     assert published_marker(tmp_path, "r1") == "old"
     assert not (tmp_path / "r2").exists()
+    assert not any((tmp_path / "_staging").iterdir())
+
+
+def test_a_run_left_aside_by_a_failed_replacement_is_moved_back_by_the_next_attempt(
+    spark, tmp_path
+):
+    publish_run(spark, tmp_path, "r1", marker="old")
+
+    with pytest.raises(OutputError, match=r"the previous run is at .*r1\.[0-9a-f]{12}\.replaced"):
+        publish_run(
+            spark,
+            tmp_path,
+            "r1",
+            overwrite=True,
+            marker="new",
+            storage=StorageRefusingEveryMoveOutOfStaging(spark),
+        )
+    assert not (tmp_path / "r1").exists()
+
+    with pytest.raises(OutputError, match="already published"):
+        publish_run(spark, tmp_path, "r1", marker="third")
+    assert published_marker(tmp_path, "r1") == "old"
     assert not any((tmp_path / "_staging").iterdir())
 
 
