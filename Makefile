@@ -52,7 +52,7 @@ $(JAR): $(shell find jvm -name '*.java') scripts/build-jar.sh $(VENV)/.installed
 
 sample: venv $(SAMPLE)/train-labels-idx1-ubyte.gz
 
-$(SAMPLE)/train-labels-idx1-ubyte.gz:
+$(SAMPLE)/train-labels-idx1-ubyte.gz: | $(VENV)/.installed
 	$(BIN)/python -m mnist_lr.sample $(SAMPLE)
 
 class-archive: $(CLASS_ARCHIVE)

@@ -12,8 +12,10 @@
 CLUSTER_DIR ?= data/cluster
 CLUSTER_OUT ?= data/cluster-out
 CLUSTER_RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)
+# spark.cores.max: the two workers' cores. On standalone, Spark waits for the executors
+# (spark.scheduler.minRegisteredResourcesRatio) only when it knows how many cores to expect.
 CLUSTER_SUBMIT = $(BIN)/spark-submit --master $$(scripts/cluster.sh url) \
-	--properties-file conf/spark-cluster.conf --py-files dist/mnist_lr.zip \
+	--properties-file conf/spark-cluster.conf --py-files dist/mnist_lr.zip --conf spark.cores.max=2 \
 	--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=$(CLUSTER_DIR)/events
 AIRFLOW_VENV := .venv-airflow
 
