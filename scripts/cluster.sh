@@ -18,7 +18,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CLUSTER_DIR="${CLUSTER_DIR:-$ROOT/data/cluster}"
+# Absolute: the workers' --work-dir below tells this folder's daemons from any other's.
+CLUSTER_DIR="$(realpath -m "${CLUSTER_DIR:-$ROOT/data/cluster}")"
 CLUSTER_WORKERS="${CLUSTER_WORKERS:-2}"
 WORKER_CORES="${WORKER_CORES:-1}"
 WORKER_MEMORY="${WORKER_MEMORY:-2g}"
@@ -49,12 +50,21 @@ live() {
   [ -n "$state" ] && [ "$state" != Z ]
 }
 
-# A process started by this script: alive and still running the expected Spark class
-# (guards against a recycled pid after a reboot or a crash).
+# A process started by this script for this run folder: alive, running the expected Spark class
+# with this folder's own arguments (a worker's --work-dir, the master's --port). Guards against
+# a recycled pid after a reboot or a crash, also when it went to another folder's daemon.
 ours() {
-  local pid="$1" class="$2"
-  [ -n "$pid" ] && live "$pid" &&
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$class"
+  local pid="$1" class="$2" name="$3" cmdline
+  [ -n "$pid" ] && live "$pid" || return 1
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  grep -qF -- "$class" <<<"$cmdline" && grep -qF -- "$(own_argument "$name") " <<<"$cmdline"
+}
+
+own_argument() {
+  case "$1" in
+    master) echo "--port $(cat "$CLUSTER_DIR/master.port" 2>/dev/null)" ;;
+    *) echo "--work-dir $CLUSTER_DIR/$1/work" ;;
+  esac
 }
 
 # N distinct free ports. They are bound together before any is released: ports taken one at a
@@ -99,7 +109,7 @@ master_url() {
 running() {
   local name class
   while read -r name class; do
-    ours "$(pid_of "$name")" "$class" || return 1
+    ours "$(pid_of "$name")" "$class" "$name" || return 1
   done < <(members)
 }
 
@@ -138,7 +148,7 @@ up() {
   fi
   local name class
   while read -r name class; do
-    if [ -n "$(pid_of "$name")" ] && ours "$(pid_of "$name")" "$class"; then
+    if [ -n "$(pid_of "$name")" ] && ours "$(pid_of "$name")" "$class" "$name"; then
       die "$name (pid $(pid_of "$name")) is running but the cluster is incomplete: run '$0 down' first"
     fi
   done < <(members)
@@ -177,7 +187,7 @@ up() {
 stop_one() {
   local name="$1" class="$2" pid deadline
   pid="$(pid_of "$name")"
-  if ours "$pid" "$class"; then
+  if ours "$pid" "$class" "$name"; then
     kill -TERM "$pid"
     deadline=$((SECONDS + STOP_TIMEOUT))
     while live "$pid"; do

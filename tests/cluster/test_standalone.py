@@ -215,6 +215,15 @@ def test_up_is_idempotent_and_down_stops_exactly_its_processes(cluster):
     assert "already running" in again.stderr
     assert started_pids(run_dir) == pids
 
+    # Another folder's pid files naming these processes (recycled pids): not its cluster.
+    elsewhere = run_dir.parent / "elsewhere"
+    elsewhere.mkdir()
+    for name, pid in pids.items():
+        (elsewhere / f"{name}.pid").write_text(f"{pid}\n")
+    (elsewhere / "master.port").write_text("1\n")
+    assert "was not running" in cluster_command("down", elsewhere).stderr
+    assert all(alive(pid) for pid in pids.values())
+
     stopped = cluster_command("down", run_dir)
     assert stopped.returncode == 0
     assert not [name for name, pid in pids.items() if alive(pid)]
