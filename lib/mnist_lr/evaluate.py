@@ -26,7 +26,10 @@ from pyspark.sql.types import (
 from mnist_lr.prepare import LABEL_DIGIT, SPLIT, TEST, TRAIN
 from mnist_lr.stages import PREDICTED_DIGIT, PROBABILITY
 
-LOG_LOSS_EPSILON = 1e-15
+# Probabilities are clipped to [eps, 1 - eps] for the log loss, as scikit-learn's log_loss does.
+LOG_LOSS_EPSILON = float(np.finfo(np.float64).eps)
+# Metrics that count (rows, not ratios): the report prints them without decimals.
+COUNT_METRICS = frozenset({"rows", "positives", "iterations"})
 METRIC_SCHEMA = StructType(
     [
         StructField("split", StringType(), False),

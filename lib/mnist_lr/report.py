@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from mnist_lr.evaluate import COUNT_METRICS
+
 _STYLE = """
 body { font-family: system-ui, sans-serif; color: #222; max-width: 1100px; margin: 2em auto;
        padding: 0 1em; line-height: 1.4; }
@@ -99,7 +101,8 @@ def _metrics_table(metrics: pd.DataFrame) -> str:
     rows = []
     for name in names:
         cells = "".join(
-            f"<td>{html.escape(_format_value(values.get((split, name))))}</td>" for split in splits
+            f"<td>{html.escape(_format_value(values.get((split, name)), name))}</td>"
+            for split in splits
         )
         rows.append(f"<tr><th>{html.escape(str(name))}</th>{cells}</tr>")
     return _table(f"<tr><th>metric</th>{header}</tr>", rows)
@@ -150,13 +153,14 @@ def _first_appearance(values: pd.Series) -> list:
     return list(dict.fromkeys(values))
 
 
-def _format_value(value: object) -> str:
-    """Whole numbers (counts such as rows) bare, other numbers with 4 decimals, gaps as a dash."""
+def _format_value(value: object, metric: str) -> str:
+    """A metric's value: counts (rows, positives, iterations) bare, other numbers with 4
+    decimals, even when whole (a recall of 1 is 1.0000), gaps as a dash."""
     if value is None:
         return _MISSING
     if isinstance(value, Real):
         number = float(value)
         if not math.isfinite(number):
             return str(number)
-        return str(int(number)) if number.is_integer() else f"{number:.4f}"
+        return str(int(number)) if metric in COUNT_METRICS else f"{number:.4f}"
     return str(value)

@@ -66,6 +66,20 @@ class RunOutputs:
     digits: pd.DataFrame
 
 
+def newest_local_run(runs_root: str | Path) -> str:
+    """The most recently published run under ``runs_root`` (the one with the newest manifest).
+
+    Raises:
+        FileNotFoundError: when no run is published there.
+    """
+    manifests = list(Path(runs_root).glob("*/manifest.json"))
+    if not manifests:
+        raise FileNotFoundError(
+            f"no published run under {runs_root}: run `make run` first, or set MNIST_LR_RUN"
+        )
+    return str(max(manifests, key=lambda path: path.stat().st_mtime).parent)
+
+
 def read_local_run(run_dir: str | Path) -> tuple[RunFacts, RunOutputs]:
     """Reads a published run from a local directory with pandas (no Spark)."""
     run = Path(run_dir)

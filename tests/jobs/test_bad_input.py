@@ -239,8 +239,8 @@ def test_bad_options_are_refused_before_spark_starts(args, message, tmp_path, ca
 @pytest.mark.parametrize(
     ("labels", "digits", "message"),
     [
-        ([3, 7, 1] * 10, "3,8", "the train split has no digit 8"),
-        ([3] * 30, "3,7", "the train split has no digit 7"),
+        ([3, 7, 1] * 10, "3,8", "the train split has no digit 8 (digits 3,8 chosen)"),
+        ([3] * 30, "3,7", "the train split has no digit 7 (digits 3,7 chosen)"),
     ],
 )
 def test_absent_digits_are_refused_before_fitting(labels, digits, message, tmp_path, capsys):

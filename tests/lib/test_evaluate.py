@@ -193,3 +193,13 @@ def test_evaluation_outputs_are_the_rows_as_frames(spark, predictions):
     assert_df_equality(outputs["metrics"], expected, ignore_nullable=True)
     assert outputs["confusion"].dtypes[-1] == ("count", "bigint")
     assert outputs["coefficients"].count() == 2 and outputs["confusion"].count() == 8
+
+
+def test_log_loss_of_saturated_probabilities_equals_scikit_learns(spark):
+    # MLlib gives exactly 0 or 1 beyond a margin of about 37; scikit-learn clips to float eps.
+    from sklearn.metrics import log_loss
+
+    rows = [("test", 7, 3, 0.0), ("test", 3, 3, 0.1), ("test", 7, 7, 0.9), ("test", 3, 7, 1.0)]
+    summary = split_summaries(spark.createDataFrame(rows, SCHEMA), positive_digit=7)["test"]
+    expected = log_loss([1, 0, 1, 0], [0.0, 0.1, 0.9, 1.0])
+    assert summary.log_loss == pytest.approx(expected, rel=1e-12)

@@ -9,9 +9,9 @@ from mnist_lr.report import render_report
 
 METRICS = pd.DataFrame(
     {
-        "split": ["train", "train", "test", "test", "train"],
-        "metric": ["accuracy", "areaUnderROC", "accuracy", "areaUnderROC", "rows"],
-        "value": [0.98761, 0.99871, 0.97654, 0.99512, 12396.0],
+        "split": ["train", "train", "test", "test", "train", "test"],
+        "metric": ["accuracy", "areaUnderROC", "accuracy", "areaUnderROC", "rows", "recall"],
+        "value": [0.98761, 0.99871, 0.97654, 0.99512, 12396.0, 1.0],
     }
 )
 CONFUSION = pd.DataFrame(
@@ -76,6 +76,7 @@ def test_report_shows_metrics_by_metric_and_split():
         ["accuracy", "0.9876", "0.9765"],
         ["areaUnderROC", "0.9987", "0.9951"],
         ["rows", "12396", "–"],
+        ["recall", "–", "1.0000"],
     ]
 
 

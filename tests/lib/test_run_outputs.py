@@ -1,12 +1,21 @@
 import io
 import json
+import os
+import time
 
 import numpy as np
 import pandas as pd
+import pytest
 from PIL import Image
 from pyspark.ml.linalg import Vectors
 
-from mnist_lr.run_outputs import RunFacts, curve_sample, draw_run_figures, read_local_run
+from mnist_lr.run_outputs import (
+    RunFacts,
+    curve_sample,
+    draw_run_figures,
+    newest_local_run,
+    read_local_run,
+)
 from mnist_lr.run_report import in_hash_order, pictured_digits
 
 FIGURE_FILES = [
@@ -134,3 +143,16 @@ def test_a_local_reader_draws_its_curves_from_the_jobs_sample(spark, published_r
 
     assert curve_sample(local, size=25).image_id.tolist() == jobs_sample
     assert len(local) > 25
+
+
+def test_the_newest_local_run_is_the_one_with_the_newest_manifest(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no published run under .*: run `make run` first"):
+        newest_local_run(tmp_path)
+    for age, run_id in ((100, "older"), (0, "newer")):
+        manifest = tmp_path / run_id / "manifest.json"
+        manifest.parent.mkdir()
+        manifest.write_text("{}")
+        os.utime(manifest, (time.time() - age, time.time() - age))
+    (tmp_path / "_staging" / "unfinished").mkdir(parents=True)
+
+    assert newest_local_run(tmp_path) == str(tmp_path / "newer")
