@@ -8,11 +8,13 @@ exist. An existing one is replaced only when the user asks (``overwrite``).
 import json
 import logging
 import re
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psutil
 from pyspark.sql import DataFrame
 
 from mnist_lr.errors import OutputError
@@ -23,6 +25,12 @@ log = logging.getLogger(__name__)
 STAGING = "_staging"
 STAGING_TOKEN_LENGTH = 12
 MANIFEST = "manifest.json"
+# Beside each staging directory: the process that owns it (host, pid, start time), so that a
+# later attempt can tell a killed attempt's leftovers from a run still in progress.
+OWNER_SUFFIX = ".owner"
+STAGED_ENTRY = re.compile(
+    rf"(?P<attempt>(?P<name>.+)\.[0-9a-f]{{{STAGING_TOKEN_LENGTH}}})(?P<kind>\.replaced|\.owner)?"
+)
 
 
 class Publisher:
@@ -56,31 +64,59 @@ class Publisher:
             raise OutputError(f"{output_root}: output path is not writable")
         self._clear_interrupted_attempts(f"{root}/{STAGING}", name)
         self.refuse_if_published()
+        storage.write_text(self._owner_path, json.dumps(_this_process()))
+
+    @property
+    def _owner_path(self) -> str:
+        return self.staging_path + OWNER_SUFFIX
 
     def _clear_interrupted_attempts(self, staging_root: str, name: str) -> None:
-        """Deletes what earlier, killed attempts at this name left in ``_staging``, except a
-        published directory that an attempt to replace it had moved aside (``.replaced``) when
-        nothing took its place: that one is moved back.
+        """Deletes what earlier, killed attempts left in ``_staging``: any attempt whose owner
+        was a process of this host that is gone, and, when the owner cannot be known (another
+        host), attempts at this same name. A published directory that an attempt to replace it
+        had moved aside (``.replaced``), with nothing in its place, is moved back instead.
 
-        Only this name's own staging directories match: run ids may hold dots, and ``exp``
-        must not take ``exp.2``'s.
+        Names are matched whole: run ids may hold dots, and ``exp`` must not take ``exp.2``'s.
         """
         if not self.storage.exists(staging_root):
             return
-        own = re.compile(rf"{re.escape(name)}\.[0-9a-f]{{{STAGING_TOKEN_LENGTH}}}(\.replaced)?")
-        for entry in self.storage.list(staging_root):
-            if not own.fullmatch(entry.name):
+        entries = [
+            (entry, match)
+            for entry in self.storage.list(staging_root)
+            if (match := STAGED_ENTRY.fullmatch(entry.name))
+        ]
+        owners = {
+            match["attempt"]: _process_alive(self._owner_record(entry.path))
+            for entry, match in entries
+            if match["kind"] == OWNER_SUFFIX
+        }
+        for entry, match in entries:
+            if match["kind"] == ".replaced":
+                if match["name"] == name:
+                    self._restore_or_delete(entry.path)
                 continue
-            if (
-                entry.name.endswith(".replaced")
-                and not self.storage.exists(self.run_path)
-                and self.storage.exists(f"{entry.path}/{self.manifest_name}")
-                and self.storage.rename(entry.path, self.run_path)
-            ):
-                log.warning("restored %s, moved aside by an interrupted replacement", self.run_path)
+            alive = owners.get(match["attempt"])
+            if alive or (alive is None and match["name"] != name):
                 continue
             log.warning("removing %s, left by an interrupted earlier attempt", entry.path)
             self.storage.delete(entry.path)
+
+    def _owner_record(self, path: str) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.storage.read_text(path))
+        except Exception:  # noqa: BLE001 - cut short by a kill, or gone with its published run
+            return None
+
+    def _restore_or_delete(self, aside: str) -> None:
+        if (
+            not self.storage.exists(self.run_path)
+            and self.storage.exists(f"{aside}/{self.manifest_name}")
+            and self.storage.rename(aside, self.run_path)
+        ):
+            log.warning("restored %s, moved aside by an interrupted replacement", self.run_path)
+            return
+        log.warning("removing %s, left by an interrupted earlier attempt", aside)
+        self.storage.delete(aside)
 
     @classmethod
     def for_directory(
@@ -128,6 +164,7 @@ class Publisher:
             self._replace()
         elif not self.storage.rename(self.staging_path, self.run_path):
             raise OutputError(f"{self.run_path}: could not move {self.staging_path} into place")
+        self.storage.delete(self._owner_path)
         log.info("published %s", self.run_path)
         return self.run_path
 
@@ -158,5 +195,26 @@ class Publisher:
 
     def discard(self) -> None:
         """Removes the staging directory after a failure."""
-        if self.storage.exists(self.staging_path):
-            self.storage.delete(self.staging_path)
+        for path in (self.staging_path, self._owner_path):
+            if self.storage.exists(path):
+                self.storage.delete(path)
+
+
+def _this_process() -> dict[str, Any]:
+    process = psutil.Process()
+    return {"host": socket.gethostname(), "pid": process.pid, "started": process.create_time()}
+
+
+def _process_alive(owner: dict[str, Any] | None) -> bool | None:
+    """Whether the process ``owner`` records is still running; None when this host cannot
+    tell (it ran elsewhere, or the record is unreadable). A pid now used by a process that
+    started at another time (beyond the second by which Linux's boot time may drift) is a gone
+    owner."""
+    if not owner or owner.get("host") != socket.gethostname():
+        return None
+    try:
+        return abs(psutil.Process(owner["pid"]).create_time() - owner["started"]) < 1.0
+    except psutil.NoSuchProcess:
+        return False
+    except (psutil.Error, KeyError, TypeError):
+        return None

@@ -1,6 +1,8 @@
 import json
+import socket
 import threading
 
+import psutil
 import pytest
 
 from mnist_lr.errors import OutputError
@@ -140,6 +142,31 @@ def test_leftovers_of_an_interrupted_attempt_are_removed(spark, tmp_path):
     assert not stale.exists() and not set_aside.exists()
     assert all(other.exists() for other in others), "other run ids' staging must be left alone"
     assert (tmp_path / "r1" / "manifest.json").exists()
+
+
+def test_an_attempt_is_cleared_when_its_owner_process_is_gone_and_kept_while_it_runs(
+    spark, tmp_path
+):
+    me = psutil.Process()
+    owners = {
+        # attempt: (host, pid, start time) of its owner
+        "other.0123456789ab": (socket.gethostname(), me.pid, 1.0),  # a pid since reused: gone
+        "r1.0123456789ab": (socket.gethostname(), me.pid, me.create_time()),  # running
+        "elsewhere.0123456789ab": ("another-host", 1, 1.0),  # cannot be told: not r1's
+    }
+    for attempt, (host, pid, started) in owners.items():
+        (tmp_path / "_staging" / attempt / "metrics").mkdir(parents=True)
+        record = {"host": host, "pid": pid, "started": started}
+        (tmp_path / "_staging" / f"{attempt}.owner").write_text(json.dumps(record))
+
+    publish_run(spark, tmp_path, "r1")
+
+    assert sorted(p.name for p in (tmp_path / "_staging").iterdir()) == [
+        "elsewhere.0123456789ab",
+        "elsewhere.0123456789ab.owner",
+        "r1.0123456789ab",
+        "r1.0123456789ab.owner",
+    ]
 
 
 def test_storage_exchange_swaps_two_local_directories(spark, tmp_path):
