@@ -7,11 +7,13 @@ exist. An existing one is replaced only when the user asks (``overwrite``).
 
 import json
 import logging
+import os
 import re
 import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -91,11 +93,11 @@ class Publisher:
             if match["kind"] == OWNER_SUFFIX
         }
         for entry, match in entries:
+            alive = owners.get(match["attempt"])
             if match["kind"] == ".replaced":
-                if match["name"] == name:
+                if match["name"] == name and not alive:  # else its replacement is under way
                     self._restore_or_delete(entry.path)
                 continue
-            alive = owners.get(match["attempt"])
             if alive or (alive is None and match["name"] != name):
                 continue
             log.warning("removing %s, left by an interrupted earlier attempt", entry.path)
@@ -181,7 +183,10 @@ class Publisher:
         aside = f"{self.staging_path}.replaced"
         if not self.storage.rename(self.run_path, aside):
             raise OutputError(f"{self.run_path}: could not move it aside to replace it")
-        if not self.storage.rename(self.staging_path, self.run_path):
+        # Hadoop moves a directory *into* an existing one: never where another run now stands.
+        if self.storage.exists(self.run_path) or not self.storage.rename(
+            self.staging_path, self.run_path
+        ):
             kept = (
                 "the previous run is kept"
                 if self.storage.rename(aside, self.run_path)
@@ -202,15 +207,34 @@ class Publisher:
 
 def _this_process() -> dict[str, Any]:
     process = psutil.Process()
-    return {"host": socket.gethostname(), "pid": process.pid, "started": process.create_time()}
+    return {
+        "host": socket.gethostname(),
+        "pid_space": _pid_space(),
+        "pid": process.pid,
+        "started": process.create_time(),
+    }
+
+
+def _pid_space() -> str:
+    """What makes a pid meaningful here: the boot and the pid namespace (containers sharing a
+    host name, e.g. with host networking, have pid namespaces of their own). Empty where Linux's
+    /proc is not available."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        return f"{boot}:{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        return ""
 
 
 def _process_alive(owner: dict[str, Any] | None) -> bool | None:
-    """Whether the process ``owner`` records is still running; None when this host cannot
-    tell (it ran elsewhere, or the record is unreadable). A pid now used by a process that
-    started at another time (beyond the second by which Linux's boot time may drift) is a gone
-    owner."""
-    if not owner or owner.get("host") != socket.gethostname():
+    """Whether the process ``owner`` records is still running; None when this process cannot
+    tell (it ran on another host or in another pid namespace, or the record is unreadable).
+    A pid now used by a process that started at another time (beyond the second by which
+    Linux's boot time may drift) is a gone owner."""
+    if not owner or (owner.get("host"), owner.get("pid_space")) != (
+        socket.gethostname(),
+        _pid_space() or None,
+    ):
         return None
     try:
         return abs(psutil.Process(owner["pid"]).create_time() - owner["started"]) < 1.0

@@ -5,6 +5,7 @@ import threading
 import psutil
 import pytest
 
+from mnist_lr import publish
 from mnist_lr.errors import OutputError
 from mnist_lr.publish import Publisher
 from mnist_lr.storage import Storage
@@ -144,29 +145,50 @@ def test_leftovers_of_an_interrupted_attempt_are_removed(spark, tmp_path):
     assert (tmp_path / "r1" / "manifest.json").exists()
 
 
+def owned_attempt(root, attempt, host, pid_space, pid, started, replaced=False):
+    """A staging directory (or a run moved aside) of ``attempt``, with its owner record."""
+    directory = root / "_staging" / (f"{attempt}.replaced" if replaced else attempt)
+    (directory / "metrics").mkdir(parents=True)
+    if replaced:
+        (directory / "manifest.json").write_text(json.dumps({"marker": "aside"}))
+    record = {"host": host, "pid_space": pid_space, "pid": pid, "started": started}
+    (root / "_staging" / f"{attempt}.owner").write_text(json.dumps(record))
+
+
 def test_an_attempt_is_cleared_when_its_owner_process_is_gone_and_kept_while_it_runs(
     spark, tmp_path
 ):
-    me = psutil.Process()
-    owners = {
-        # attempt: (host, pid, start time) of its owner
-        "other.0123456789ab": (socket.gethostname(), me.pid, 1.0),  # a pid since reused: gone
-        "r1.0123456789ab": (socket.gethostname(), me.pid, me.create_time()),  # running
-        "elsewhere.0123456789ab": ("another-host", 1, 1.0),  # cannot be told: not r1's
-    }
-    for attempt, (host, pid, started) in owners.items():
-        (tmp_path / "_staging" / attempt / "metrics").mkdir(parents=True)
-        record = {"host": host, "pid": pid, "started": started}
-        (tmp_path / "_staging" / f"{attempt}.owner").write_text(json.dumps(record))
+    me, here, space = psutil.Process(), socket.gethostname(), publish._pid_space()
+    owned_attempt(tmp_path, "other.0123456789ab", here, space, me.pid, 1.0)  # pid reused: gone
+    owned_attempt(tmp_path, "r1.0123456789ab", here, space, me.pid, me.create_time())  # running
+    # Where this process cannot tell: kept, unless it is an attempt at the same run id.
+    owned_attempt(tmp_path, "elsewhere.0123456789ab", "another-host", space, 1, 1.0)
+    owned_attempt(tmp_path, "container.0123456789ab", here, "another-namespace", me.pid, 1.0)
 
     publish_run(spark, tmp_path, "r1")
 
     assert sorted(p.name for p in (tmp_path / "_staging").iterdir()) == [
+        "container.0123456789ab",
+        "container.0123456789ab.owner",
         "elsewhere.0123456789ab",
         "elsewhere.0123456789ab.owner",
         "r1.0123456789ab",
         "r1.0123456789ab.owner",
     ]
+
+
+def test_a_run_moved_aside_by_a_replacement_still_running_is_left_to_it(spark, tmp_path):
+    me = psutil.Process()
+    attempt = "r1.0123456789ab"
+    owned_attempt(
+        tmp_path, attempt, socket.gethostname(), publish._pid_space(), me.pid, me.create_time(),
+        replaced=True,
+    )  # fmt: skip
+
+    publish_run(spark, tmp_path, "r1", marker="second")
+
+    assert (tmp_path / "_staging" / f"{attempt}.replaced" / "manifest.json").exists()
+    assert published_marker(tmp_path, "r1") == "second"
 
 
 def test_storage_exchange_swaps_two_local_directories(spark, tmp_path):
@@ -207,9 +229,19 @@ def test_overwrite_never_shows_a_missing_or_partial_run(spark, tmp_path):
     assert len(seen) > 1
 
 
+class StorageThatOnlyReads(Storage):
+    """Lets a publisher of a directory below the machine's root be made without writing there."""
+
+    def can_write(self, path):
+        return True
+
+    def write_text(self, path, text):
+        pass
+
+
 @pytest.mark.parametrize("path", ["/scores", "file:/scores", "file:///scores/"])
 def test_a_directory_below_the_root_is_published_there_not_below_the_working_directory(spark, path):
-    publisher = Publisher.for_directory(Storage(spark), path, False, "_manifest.json")
+    publisher = Publisher.for_directory(StorageThatOnlyReads(spark), path, False, "_manifest.json")
     assert publisher.run_path == "file:/scores"
     assert publisher.staging_path.startswith("file:/_staging/scores.")
 
