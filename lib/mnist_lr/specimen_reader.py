@@ -58,7 +58,8 @@ def read_specimens(
         InputError: the input cannot be read, or its images have another size.
     """
     storage = Storage(spark)
-    roots = [root for root in split_roots(storage, path) if root is not None]
+    train_root, test_root = split_roots(storage, path)
+    roots = [root for root in (train_root, test_root) if root is not None]
     files = [file for root in roots for file in data_files(storage, root)]
     chosen = format or _detect(files, path)
     if chosen != "images":
@@ -71,7 +72,8 @@ def read_specimens(
         return dataset, []
     if height != width:
         raise InputError(f"{path}: image files can only be scored by a model of square images")
-    return _read_images(spark, files, path, height, skip_bad_images)
+    in_folders = train_root != path  # train/ and test/: the same name may be in both
+    return _read_images(spark, files, path, height, skip_bad_images, in_folders)
 
 
 def _detect(files, path: str) -> str:
@@ -98,8 +100,10 @@ def _detect(files, path: str) -> str:
 
 
 def _read_images(
-    spark: SparkSession, files, path: str, side: int, skip_bad_images: bool
+    spark: SparkSession, files, path: str, side: int, skip_bad_images: bool, in_folders: bool
 ) -> tuple[Dataset, list[str]]:
+    """The image files as specimens; each ``image_id`` is the file's name, with its folder in
+    front (``test/3.png``) when ``in_folders``."""
     images = [file for file in files if IMAGE_NAME.search(file.name)]
     if not images:
         raise InputError(f"{path}: no image files (.png, .jpg, ...)")
@@ -107,7 +111,7 @@ def _read_images(
     decoded = (
         spark.read.format("binaryFile")
         .load(literal_paths(images))
-        .mapInArrow(_image_decoder(side, box, skip_bad_images), IMAGE_SCHEMA)
+        .mapInArrow(_image_decoder(side, box, skip_bad_images, in_folders), IMAGE_SCHEMA)
         .cache()
     )
     skipped = [row.image_id for row in decoded.filter(F.col(PROBLEM).isNotNull()).collect()]
@@ -117,7 +121,7 @@ def _read_images(
 
 
 def _image_decoder(
-    side: int, box: int, skip_bad_images: bool
+    side: int, box: int, skip_bad_images: bool, in_folders: bool
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """An Arrow map function that turns image files into MNIST-style pixel rows."""
 
@@ -127,7 +131,7 @@ def _image_decoder(
             for path, content in zip(
                 batch.column("path").to_pylist(), batch.column("content"), strict=True
             ):
-                name = path.rsplit("/", 1)[-1]
+                name = "/".join(path.rsplit("/", 2)[-2 if in_folders else -1 :])
                 try:
                     values = image_to_mnist(content.as_py(), size=side, box=box)
                     problem = None

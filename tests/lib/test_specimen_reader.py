@@ -81,11 +81,13 @@ def test_image_folders_with_their_own_train_and_test_folders_are_read_whole(spar
     (tmp_path / "train").mkdir()
     (tmp_path / "test").mkdir()
     (tmp_path / "train" / "seven.png").write_bytes(drawn_seven())
-    (tmp_path / "test" / "three.png").write_bytes(drawn_three())
+    (tmp_path / "test" / "seven.png").write_bytes(drawn_three())
 
     dataset, _ = read_specimens(spark, str(tmp_path), None, 28, 28, skip_bad_images=False)
 
-    assert sorted(row.image_id for row in dataset.frame.collect()) == ["seven.png", "three.png"]
+    rows = {row.image_id: row.pixels for row in dataset.frame.collect()}
+    assert sorted(rows) == ["test/seven.png", "train/seven.png"]
+    np.testing.assert_array_equal(rows["test/seven.png"], image_to_mnist(drawn_three()))
 
 
 @pytest.mark.parametrize(
