@@ -36,15 +36,17 @@ def checked_rows(
 ) -> DataFrame:
     """``df``, a dataset read from files, with only the rows labelled ``keep_labels`` when
     given. A row fails when read, naming its file and image, if its label is outside 0..9, or
-    (among the rows kept) its pixels are not ``height``*``width`` values 0..255: for datasets
-    written elsewhere, which the readers' own parsers have not checked.
+    (among the rows kept) its pixels are not ``height``*``width`` values 0..255 or it has no
+    ``image_id``: for datasets written elsewhere, which the readers' own parsers have not
+    checked.
 
     Pixels are checked after the filter. Reading the 10x training set (600,000 rows) and making
     the 3s' and 7s' features took 1.83 s with the pixels checked before the filter, 1.49 s
-    after it and 1.51 s unchecked; with the labels checked too, 1.51 s against 1.46 s (medians
-    of five passes in one warm session, two runs). Each test is one pass of generated code over
-    the array, no per-pixel lambda; ``array_contains`` gives null when the value is absent and
-    the array holds a null (a pixel -1 is refused by the range test before it).
+    after it and 1.51 s unchecked; with every check here, 1.46 and 1.53 s against 1.31 and
+    1.34 s unchecked (medians of five passes in one warm session, per run). Each test is one
+    pass of generated code over the array, no per-pixel lambda; ``array_contains`` gives null
+    when the value is absent and the array holds a null (a pixel -1 is refused by the range test
+    before it).
     """
     pixels, label, count = F.col(PIXELS), F.col(LABEL), height * width
     df = df.withColumn(
@@ -56,7 +58,8 @@ def checked_rows(
     if keep_labels is not None:
         df = df.filter(label.isin(*keep_labels))
     problem = (
-        F.when(
+        F.when(pixels.isNull(), "has no pixels")
+        .when(
             F.size(pixels) != count,
             F.concat(
                 F.lit("has "), F.size(pixels).cast("string"), F.lit(f" pixels; expected {count}")
@@ -64,6 +67,7 @@ def checked_rows(
         )
         .when((F.array_min(pixels) < 0) | (F.array_max(pixels) > 255), "has a pixel outside 0..255")
         .when(F.array_contains(pixels, -1).isNull(), "has a pixel with no value")
+        .when(F.col(IMAGE_ID).isNull(), "cannot be traced: its image_id is null")
     )
     checked = F.when(problem.isNull(), pixels).otherwise(_refused(problem))
     return df.withColumn(PIXELS, checked.alias(PIXELS, metadata=df.schema[PIXELS].metadata))
@@ -72,7 +76,13 @@ def checked_rows(
 def _refused(problem: Column) -> Column:
     """Fails the task with ``<file>: image <id> <problem>``, which the jobs report as one line."""
     return F.raise_error(
-        F.concat(F.input_file_name(), F.lit(": image "), F.col(IMAGE_ID), F.lit(" "), problem)
+        F.concat(
+            F.input_file_name(),
+            F.lit(": image "),
+            F.coalesce(F.col(IMAGE_ID), F.lit("without an id")),
+            F.lit(" "),
+            problem,
+        )
     )
 
 

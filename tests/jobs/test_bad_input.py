@@ -64,10 +64,18 @@ def corrupt_gzip(side: int) -> bytes:
     return bytes(data)
 
 
-def parquet_input(directory: Path, side: int, last_pixels=None, last_label: int = 3) -> Path:
-    """A canonical dataset of 20 digits, as Spark writes it, whose last row has the label
-    and (when given) the pixels given."""
+GOOD = object()  # the last row keeps its own pixels
+NO_PIXELS = None
+
+
+def parquet_input(
+    directory: Path, side: int, last_pixels=GOOD, last_label: int = 3, last_id: str | None = "d:19"
+) -> Path:
+    """A dataset of 20 digits in the canonical columns, as Spark writes it, whose last row has
+    the id, the label and (unless GOOD) the pixels given; any column may hold nulls, as in a
+    dataset written elsewhere."""
     from pyspark.sql import SparkSession
+    from pyspark.sql.types import StructField, StructType
 
     from mnist_lr.dataset import CANONICAL_SCHEMA, with_image_size
 
@@ -76,8 +84,9 @@ def parquet_input(directory: Path, side: int, last_pixels=None, last_label: int 
         (f"d:{i}", int(lab), img.ravel().tolist())
         for i, (img, lab) in enumerate(zip(images, labels, strict=True))
     ]
-    rows[-1] = ("d:19", last_label, last_pixels if last_pixels is not None else rows[-1][2])
-    frame = SparkSession.getActiveSession().createDataFrame(rows, CANONICAL_SCHEMA)
+    rows[-1] = (last_id, last_label, rows[-1][2] if last_pixels is GOOD else last_pixels)
+    nullable = StructType([StructField(f.name, f.dataType, True) for f in CANONICAL_SCHEMA])
+    frame = SparkSession.getActiveSession().createDataFrame(rows, nullable)
     with_image_size(frame, side, side).coalesce(1).write.parquet(str(directory))
     return directory
 
@@ -159,6 +168,18 @@ CASES = {
     "parquet pixel outside 0..255": (
         lambda d, s: parquet_input(d, s, last_pixels=[256] + [0] * (s * s - 1)),
         ".parquet: image d:19 has a pixel outside 0..255",
+    ),
+    "parquet image without pixels": (
+        lambda d, s: parquet_input(d, s, last_pixels=NO_PIXELS),
+        ".parquet: image d:19 has no pixels",
+    ),
+    "parquet image without an id": (
+        lambda d, s: parquet_input(d, s, last_id=None),
+        ".parquet: image without an id cannot be traced: its image_id is null",
+    ),
+    "parquet image without an id and with a bad pixel array": (
+        lambda d, s: parquet_input(d, s, last_pixels=[0, 0, 0], last_id=None),
+        ".parquet: image without an id has 3 pixels",
     ),
     "parquet label outside 0..9": (
         lambda d, s: parquet_input(d, s, last_label=12),
