@@ -10,16 +10,19 @@
 # make airflow-run    one run of the DAG (airflow dags test), by default against local[*]
 
 CLUSTER_DIR ?= data/cluster
+CLUSTER_WORKERS ?= 2
+WORKER_CORES ?= 1
 CLUSTER_OUT ?= data/cluster-out
 CLUSTER_RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)
-# spark.cores.max: the two workers' cores. On standalone, Spark waits for the executors
+# spark.cores.max: the workers' cores. On standalone, Spark waits for the executors
 # (spark.scheduler.minRegisteredResourcesRatio) only when it knows how many cores to expect.
 CLUSTER_SUBMIT = $(BIN)/spark-submit --master $$(scripts/cluster.sh url) \
-	--properties-file conf/spark-cluster.conf --py-files dist/mnist_lr.zip --conf spark.cores.max=2 \
+	--properties-file conf/spark-cluster.conf --py-files dist/mnist_lr.zip \
+	--conf spark.cores.max=$$(($(CLUSTER_WORKERS) * $(WORKER_CORES))) \
 	--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=$(CLUSTER_DIR)/events
 AIRFLOW_VENV := .venv-airflow
 
-export CLUSTER_DIR
+export CLUSTER_DIR CLUSTER_WORKERS WORKER_CORES
 
 .PHONY: package cluster-up cluster-down cluster-status cluster-run airflow-setup
 
