@@ -6,6 +6,7 @@ from matplotlib.figure import Figure
 
 MIB = 1024 * 1024
 PHASES = ["session", "read", "prepare", "fit", "evaluate", "figures", "publish"]
+MATCHED = "reference at the job's iterations"
 
 
 def render_tables(summary: dict, digits_only_from: int, settings: dict) -> str:
@@ -20,12 +21,17 @@ def render_tables(summary: dict, digits_only_from: int, settings: dict) -> str:
         "`embedded` is what `make run` trains on. The model is saved while the figures are drawn,",
         "so `publish` is the wait for that save; the manifest that records the phases is written",
         "after it, with one rename.",
-        "`peak MiB` is the largest sum of RSS over the process tree, sampled every 0.1 s; a child",
-        "the JVM is still spawning shares the JVM's memory and is not counted again.",
+        "`peak MiB` is the largest sum of PSS over the process tree, sampled every 0.1 s (pages",
+        "shared by forked processes count once); a child the JVM is still spawning shares the",
+        "JVM's memory and is not counted again.",
+        "`reference` uses the job's `tol`, which scikit-learn's lbfgs tests against the gradient",
+        "and MLlib against the change in loss, so the two stop at different iterations;",
+        f"`{MATCHED}` is capped at the job's iteration count, the same optimisation work.",
+        "`× reference` is against `reference`; `job − floor` subtracts the `local[*]` floor.",
         "",
-        "| size | system | runs | train rows | wall s | × reference | job − floor s | peak MiB "
-        "| accuracy | AUC |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| size | system | runs | train rows | iterations | wall s | × reference | job − floor s "
+        "| peak MiB | accuracy | AUC |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for size, systems in summary.items():
         reference = systems.get("reference", {}).get("wall")
@@ -34,15 +40,14 @@ def render_tables(summary: dict, digits_only_from: int, settings: dict) -> str:
             if "failed_runs" in result:
                 lines.append(
                     f"| {size} | {name} | {result['runs']} | FAILED in {result['failed_runs']} "
-                    "runs (see results.json) | | | | | | |"
+                    "runs (see results.json) | | | | | | | |"
                 )
                 continue
             ratio = f"{result['wall'] / reference:.2f}" if reference else "–"
-            above_floor = (
-                f"{result['wall'] - floor:.1f}" if floor and name.startswith("job") else "–"
-            )
+            above_floor = f"{result['wall'] - floor:.1f}" if floor and name == "job" else "–"
             lines.append(
                 f"| {size} | {name} | {result['runs']} | {_int(result.get('train_rows'))} "
+                f"| {_int(result.get('iterations'))} "
                 f"| {result['wall']:.1f} | {ratio} | {above_floor} "
                 f"| {result['peak_bytes'] / MIB:.0f} "
                 f"| {_num(result.get('accuracy'))} | {_num(result.get('areaUnderROC'))} |"
@@ -55,11 +60,14 @@ def render_tables(summary: dict, digits_only_from: int, settings: dict) -> str:
                 phases = result["phases"]
                 cells = " | ".join(f"{phases[p]:.1f}" if p in phases else "–" for p in PHASES)
                 lines.append(f"| {size} | {name} | {cells} |")
-    lines += ["", "## Targets", ""] + [f"- {line}" for line in targets(summary)]
+    lines += ["", "## Targets", ""] + [f"- {line}" for line in targets(summary, settings)]
     return "\n".join(lines) + "\n"
 
 
-def targets(summary: dict) -> list[str]:
+def targets(summary: dict, settings: dict) -> list[str]:
+    """Every target of the issue, met or not. The time targets are given against both
+    references; the 100x target also needs the driver heap within 2 GiB."""
+
     def wall(size: str, system: str) -> float | None:
         return summary.get(size, {}).get(system, {}).get("wall")
 
@@ -69,30 +77,50 @@ def targets(summary: dict) -> list[str]:
     lines = []
     if "failed_runs" in summary.get("100x", {}).get("job", {}):
         lines.append("100x completes: NOT met (the job failed; see results.json)")
-    job, floor, reference = wall("1x", "job"), wall("1x", "floor"), wall("1x", "reference")
-    if job and floor and reference:
-        lines.append(_target("1x: job − floor ≤ 1.5 × reference", job - floor, 1.5 * reference))
-    job, reference = wall("10x", "job"), wall("10x", "reference")
-    if job and reference:
-        lines.append(_target("10x: job ≤ 2 × reference", job, 2 * reference))
+    for reference_name in ("reference", MATCHED):
+        job, floor = wall("1x", "job"), wall("1x", "floor")
+        reference = wall("1x", reference_name)
+        if job and floor and reference:
+            lines.append(
+                _target(f"1x: job − floor ≤ 1.5 × {reference_name}", job - floor, 1.5 * reference)
+            )
+        job, reference = wall("10x", "job"), wall("10x", reference_name)
+        if job and reference:
+            lines.append(_target(f"10x: job ≤ 2 × {reference_name}", job, 2 * reference))
     if fit("100x", "job") and fit("10x", "job"):
         ratio = fit("100x", "job") / fit("10x", "job")
-        lines.append(_target("100x completes; fit 100x / fit 10x ≤ 10", ratio, 10))
+        heap = settings["driver_memory"]
+        line = _target(f"100x completes (driver heap {heap}); fit 100x / fit 10x ≤ 10", ratio, 10)
+        if _gibibytes(heap) is None or _gibibytes(heap) > 2:
+            line = line.rsplit(": ", 1)[0] + ": NOT met (the driver heap is not at most 2 GiB)"
+        lines.append(line)
     if fit("10x", "job local[1]") and fit("10x", "job"):
         speedup = fit("10x", "job local[1]") / fit("10x", "job")
         lines.append(
-            f"cores: fit at 10x local[1] / local[2] = {speedup:.2f} (target ≥ 1.6): "
-            + ("met" if speedup >= 1.6 else "NOT met")
+            f"cores: fit at 10x local[1] / local[*] ({settings['cpu_count']} cores) = "
+            f"{speedup:.2f} (target ≥ 1.6): " + ("met" if speedup >= 1.6 else "NOT met")
         )
     if wall("embedded", "job"):
         lines.append(
             _target("make run's job on the embedded default ≤ 30 s", wall("embedded", "job"), 30)
         )
     for size, systems in summary.items():
-        if "accuracy" in systems.get("job", {}) and "accuracy" in systems.get("reference", {}):
-            gap = abs(systems["job"]["accuracy"] - systems["reference"]["accuracy"]) * 100
-            lines.append(_target(f"{size}: accuracy gap to reference (points) ≤ 0.5", gap, 0.5))
+        for reference_name in ("reference", MATCHED):
+            job, reference = systems.get("job", {}), systems.get(reference_name, {})
+            if "accuracy" in job and "accuracy" in reference:
+                gap = abs(job["accuracy"] - reference["accuracy"]) * 100
+                name = f"{size}: accuracy gap to {reference_name} (points) ≤ 0.5"
+                lines.append(_target(name, gap, 0.5))
     return lines
+
+
+def _gibibytes(size: str) -> float | None:
+    """A JVM memory size (``2g``, ``1536m``) in GiB; None when it cannot be read."""
+    units = {"k": 1 / 2**20, "m": 1 / 2**10, "g": 1, "t": 2**10}
+    size = size.split()[0].lower().removesuffix("b") if size.split() else ""
+    if size[-1:] in units and size[:-1].isdigit():
+        return int(size[:-1]) * units[size[-1]]
+    return None
 
 
 def _target(name: str, value: float, limit: float) -> str:
@@ -116,9 +144,10 @@ def plot_wall_vs_rows(summary: dict, path: Path) -> None:
         for size in summary
         if all("wall" in summary[size].get(s, {}) for s in ("job", "reference", "floor"))
     ]
-    for system, style in (("job", "o-"), ("reference", "s-"), ("floor", "^--")):
-        rows = [summary[s]["job"]["train_rows"] for s in sizes]
-        walls = [summary[s][system]["wall"] for s in sizes]
+    for system, style in (("job", "o-"), ("reference", "s-"), (MATCHED, "s:"), ("floor", "^--")):
+        measured = [s for s in sizes if "wall" in summary[s].get(system, {})]
+        rows = [summary[s]["job"]["train_rows"] for s in measured]
+        walls = [summary[s][system]["wall"] for s in measured]
         ax.plot(rows, walls, style, label=system)
     ax.set_xscale("log")
     ax.set_yscale("log")

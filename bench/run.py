@@ -1,8 +1,13 @@
 """The benchmark: the training job against the scikit-learn reference and Spark's floor.
 
 For each size (1x = MNIST, 10x, 100x), each system runs at least 3 times, interleaved, and the
-median is reported: wall time, peak memory of the whole process tree, phase timings, accuracy
-and area under ROC. Writes data/bench/results.{json,md} and data/bench/wall_vs_rows.png.
+median is reported: wall time, peak memory of the whole process tree, phase timings, iterations,
+accuracy and area under ROC. Writes data/bench/results.{json,md} and data/bench/wall_vs_rows.png.
+
+The reference runs twice per round: with the job's ``tol`` (which scikit-learn's lbfgs tests
+against the gradient, MLlib against the change in loss, so the two stop at different
+iterations), and capped at the job's own iteration count at that size (``MATCHED``), the same
+optimisation work.
 
     python bench/run.py --sizes 1,10,100 [--repeats 3]
 """
@@ -19,7 +24,8 @@ import time
 from pathlib import Path
 
 import psutil
-from bench_report import plot_wall_vs_rows, render_tables
+import pyarrow.parquet as pq
+from bench_report import MATCHED, plot_wall_vs_rows, render_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -33,7 +39,8 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
 def measure(command: list[str]) -> tuple[float, int, str]:
-    """Runs a command; returns wall seconds, peak RSS of its process tree (bytes), stdout."""
+    """Runs a command; returns wall seconds, peak memory of its process tree (bytes; the sum
+    of the processes' PSS, so pages shared by forked Python workers count once), stdout."""
     start = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -45,7 +52,7 @@ def measure(command: list[str]) -> tuple[float, int, str]:
     while True:
         try:
             tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(_rss(p) for p in tree if not _spawned_by_jvm(p)))
+            peak = max(peak, sum(_pss(p) for p in tree if not _spawned_by_jvm(p)))
         except psutil.NoSuchProcess:
             pass
         try:
@@ -67,9 +74,11 @@ def _drain(process: subprocess.Popen, output: list[str]) -> threading.Thread:
     return thread
 
 
-def _rss(process: psutil.Process) -> int:
+def _pss(process: psutil.Process) -> int:
+    """The process's proportional set size: its private pages, and its share of those it
+    shares (PySpark forks its Python workers from one daemon)."""
     try:
-        return process.memory_info().rss
+        return process.memory_full_info().pss
     except psutil.NoSuchProcess:
         return 0
 
@@ -111,8 +120,11 @@ def run_floor(_: Path, master: str) -> dict:
     return {"wall": wall, "peak_bytes": peak}
 
 
-def run_reference(data: Path, _: str) -> dict:
-    wall, peak, text = measure([sys.executable, "bench/reference.py", "--input", str(data)])
+def run_reference(data: Path, _: str, max_iter: int | None = None) -> dict:
+    command = [sys.executable, "bench/reference.py", "--input", str(data)]
+    if max_iter is not None:
+        command += ["--max-iter", str(max_iter)]
+    wall, peak, text = measure(command)
     result = json.loads(text.strip().splitlines()[-1])
     return {"wall": wall, "peak_bytes": peak, "phases": result["seconds"], **result["metrics"]}
 
@@ -145,6 +157,7 @@ def run_job(data: Path, master: str) -> dict:
     ]
     wall, peak, _ = measure(command)
     manifest = json.loads((OUT / "runs" / run_id / "manifest.json").read_text())
+    metrics = pq.read_table(OUT / "runs" / run_id / "metrics").to_pylist()
     headline = manifest["headline_metrics"]
     rows = manifest["rows_per_digit"]
     return {
@@ -155,10 +168,22 @@ def run_job(data: Path, master: str) -> dict:
         "areaUnderROC": headline["areaUnderROC"],
         "train_rows": sum(rows["train"].values()),
         "test_rows": sum(rows["test"].values()),
+        "iterations": next(int(m["value"]) for m in metrics if m["metric"] == "iterations"),
     }
 
 
 SYSTEMS = {"floor": run_floor, "reference": run_reference, "job": run_job}
+
+
+def run_system(name: str, data: Path, master: str, runs: dict[str, list[dict]]) -> dict:
+    """One run of a system; the matched reference takes its iteration cap from the job's runs
+    at this size (the job's count is the same on every run)."""
+    if name == MATCHED:
+        job_iterations = [r["iterations"] for r in runs.get("job", []) if "iterations" in r]
+        if not job_iterations:
+            raise RuntimeError("no job run succeeded at this size: no iteration count to match")
+        return run_reference(data, master, max_iter=job_iterations[0])
+    return SYSTEMS[name.split()[0]](data, master)
 
 
 def driver_memory() -> str:
@@ -202,7 +227,7 @@ def main(argv: list[str]) -> int:
     measured: dict[str, dict[str, list[dict]]] = {}
     for size in sizes:
         data = build_input(size) if size else ROOT / "data" / "mnist5k"
-        plan = [(name, "local[*]") for name in SYSTEMS]
+        plan = [(name, "local[*]") for name in (*SYSTEMS, MATCHED)]
         if size == 10:
             plan.append(("job local[1]", "local[1]"))
         runs = measured.setdefault(f"{size}x" if size else "embedded", {})
@@ -211,7 +236,7 @@ def main(argv: list[str]) -> int:
         for repeat in range(args.repeats):
             for name, master in plan:
                 try:
-                    result = SYSTEMS[name.split()[0]](data, master)
+                    result = run_system(name, data, master, runs)
                     print(f"{size}x {name} run {repeat + 1}: {result['wall']:.1f} s", flush=True)
                 except RuntimeError as error:
                     result = {"failed": str(error)[-3000:]}

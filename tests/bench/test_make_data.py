@@ -1,5 +1,8 @@
 """The benchmark's augmentation: shifted copies of real digits."""
 
+import gzip
+
+import make_data
 import numpy as np
 from make_data import SHIFTS, augment, moved, shifted
 
@@ -25,5 +28,29 @@ def test_augment_makes_every_shift_once_before_repeating():
     labels = np.array([3, 7])
     out_images, out_labels = augment(images, labels, 2 * len(SHIFTS) + 1)
     assert len(SHIFTS) == 81 and SHIFTS[0] == (0.0, 0.0)
-    np.testing.assert_array_equal(out_images[:2], images)
+    assert len(set(SHIFTS)) == 81 and max(max(map(abs, s)) for s in SHIFTS) == 2
+    for k, (dy, dx) in enumerate(SHIFTS):
+        np.testing.assert_array_equal(out_images[2 * k : 2 * k + 2], shifted(images, dy, dx))
+    np.testing.assert_array_equal(out_images[-1:], images[:1])
     assert out_labels.tolist() == [3, 7] * len(SHIFTS) + [3]
+
+
+def test_no_source_digit_appears_in_both_train_and_test(tmp_path, monkeypatch):
+    # Each source digit is one dot whose value is its index: a shifted copy keeps the value.
+    sources = np.zeros((28, 28, 28), dtype=np.uint8)
+    for i in range(28):
+        sources[i, 10:18, 10:18] = 10 + 8 * i
+    monkeypatch.setattr(make_data, "load_source", lambda _: (sources, np.arange(28) % 10))
+    monkeypatch.setattr(make_data, "MNIST_TRAIN", 240)
+    monkeypatch.setattr(make_data, "MNIST_TEST", 40)
+
+    make_data.build(tmp_path, 1, None, None)
+
+    def source_digits(prefix):
+        raw = gzip.decompress((tmp_path / f"{prefix}-images-idx3-ubyte.gz").read_bytes())
+        images = np.frombuffer(raw, np.uint8, offset=16).reshape(-1, 28, 28)
+        return {(int(image.max()) - 10) // 8 for image in images}
+
+    train, test = source_digits("train"), source_digits("t10k")
+    assert train and test and not train & test
+    assert train | test == set(range(28))
