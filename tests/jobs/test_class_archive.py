@@ -36,3 +36,12 @@ def test_an_archive_that_does_not_fit_is_ignored_without_a_word(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     assert "usage: spark-submit jobs/train.py" in result.stdout
     assert "archive" not in result.stdout.lower()
+
+
+def test_a_run_where_the_archives_relative_path_finds_no_file_is_silent_too(tmp_path):
+    # conf/spark-local.conf names the archive relative to the repository root.
+    assert not (tmp_path / ".venv" / "spark-classes.jsa").exists()
+    result = submit_help(tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "usage: spark-submit jobs/train.py" in result.stdout
+    assert "spark-classes.jsa" not in result.stdout and "cds" not in result.stdout.lower()
