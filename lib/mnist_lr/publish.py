@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 STAGING = "_staging"
 STAGING_TOKEN_LENGTH = 12
 MANIFEST = "manifest.json"
-# Beside each staging directory: the process that owns it (host, pid, start time), so that a
-# later attempt can tell a killed attempt's leftovers from a run still in progress.
+# Beside each staging directory: the process that owns it (host, boot and pid namespace, pid,
+# start time), so that a later job can tell a killed attempt's leftovers from a run in progress.
 OWNER_SUFFIX = ".owner"
 STAGED_ENTRY = re.compile(
     rf"(?P<attempt>(?P<name>.+)\.[0-9a-f]{{{STAGING_TOKEN_LENGTH}}})(?P<kind>\.replaced|\.owner)?"

@@ -49,10 +49,11 @@ class Storage:
 
     def parent_and_name(self, path: str) -> tuple[str, str] | None:
         """The qualified parent directory of ``path`` and its last name; None for a root."""
-        parent = self._resolve(path)[1].getParent()
+        qualified = self._resolve(path)[1]
+        parent = qualified.getParent()
         if parent is None:
             return None
-        return parent.toString(), self._resolve(path)[1].getName()
+        return parent.toString(), qualified.getName()
 
     def exists(self, path: str) -> bool:
         fs, jpath = self._resolve(path)
