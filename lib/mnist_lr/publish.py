@@ -218,7 +218,7 @@ def _this_process() -> dict[str, Any]:
 def _pid_space() -> str:
     """What makes a pid meaningful here: the boot and the pid namespace (containers sharing a
     host name, e.g. with host networking, have pid namespaces of their own). Empty where Linux's
-    /proc is not available."""
+    /proc is not available: there the host name alone tells."""
     try:
         boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
         return f"{boot}:{os.stat('/proc/self/ns/pid').st_ino}"
@@ -233,7 +233,7 @@ def _process_alive(owner: dict[str, Any] | None) -> bool | None:
     Linux's boot time may drift) is a gone owner."""
     if not owner or (owner.get("host"), owner.get("pid_space")) != (
         socket.gethostname(),
-        _pid_space() or None,
+        _pid_space(),
     ):
         return None
     try:

@@ -54,3 +54,20 @@ def test_no_source_digit_appears_in_both_train_and_test(tmp_path, monkeypatch):
     train, test = source_digits("train"), source_digits("t10k")
     assert train and test and not train & test
     assert train | test == set(range(28))
+
+
+def test_inputs_are_rebuilt_when_the_source_they_were_built_from_changes(tmp_path, monkeypatch):
+    built = []
+    monkeypatch.setattr(make_data, "build", lambda output, *args: built.append(args))
+    source = tmp_path / "shared"
+    source.mkdir()
+    argv = ["--output", str(tmp_path / "1x"), "--scale", "1", "--source", str(source)]
+    (tmp_path / "1x").mkdir()
+
+    make_data.main(argv)  # no MNIST files there yet: the embedded sample
+    make_data.main(argv)
+    (source / "t10k-images-idx3-ubyte.gz").write_bytes(b"")
+    make_data.main(argv)
+
+    assert len(built) == 2
+    assert (tmp_path / "1x" / "_data_version").read_text() == f"2 source={source} digits=all\n"

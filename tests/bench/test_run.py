@@ -3,6 +3,8 @@
 import sys
 
 import pytest
+import run
+from bench_report import MATCHED
 from run import fresh_runs_directory, measure
 
 
@@ -43,3 +45,22 @@ def test_measure_returns_the_output_and_the_process_trees_peak_memory():
 def test_measure_names_a_failed_command_with_its_output():
     with pytest.raises(RuntimeError, match=r"failed \(3\):\nbroken"):
         measure([sys.executable, "-c", "import sys; print('broken'); sys.exit(3)"])
+
+
+def test_the_matched_reference_is_capped_at_the_jobs_iteration_count(monkeypatch, tmp_path):
+    calls = []
+
+    def reference(data, master, max_iter=None):
+        calls.append(max_iter)
+        return {}
+
+    monkeypatch.setattr(run, "run_reference", reference)
+    monkeypatch.setitem(run.SYSTEMS, "reference", reference)
+    runs = {"job": [{"failed": "boom"}, {"wall": 20.0, "iterations": 48}]}
+
+    run.run_system(MATCHED, tmp_path, "local[*]", runs)
+    run.run_system("reference", tmp_path, "local[*]", runs)
+
+    assert calls == [48, None]
+    with pytest.raises(RuntimeError, match="no job run succeeded"):
+        run.run_system(MATCHED, tmp_path, "local[*]", {"job": [{"failed": "boom"}]})

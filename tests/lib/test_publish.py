@@ -249,3 +249,11 @@ def test_a_directory_below_the_root_is_published_there_not_below_the_working_dir
 def test_a_root_cannot_be_the_output_directory(spark):
     with pytest.raises(OutputError, match="must be a directory below the root"):
         Publisher.for_directory(Storage(spark), "/", False, "_manifest.json")
+
+
+def test_without_linuxs_proc_the_host_name_alone_tells_a_live_owner_from_a_gone_one(monkeypatch):
+    monkeypatch.setattr(publish, "_pid_space", lambda: "")
+    me = psutil.Process()
+    alive = {"host": socket.gethostname(), "pid_space": "", "pid": me.pid}
+    assert publish._process_alive({**alive, "started": me.create_time()}) is True
+    assert publish._process_alive({**alive, "started": 1.0}) is False
