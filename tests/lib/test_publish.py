@@ -40,6 +40,11 @@ class StorageRefusingEveryMoveOutOfStaging(StorageWithoutExchange):
         return "/_staging/" not in source and super().rename(source, target)
 
 
+def overwrite_r1(spark, root, storage):
+    """Publishes run r1 again, with marker "new", over the one in ``root``."""
+    return publish_run(spark, root, "r1", overwrite=True, marker="new", storage=storage)
+
+
 def published_marker(root, run_id):
     return json.loads((root / run_id / "manifest.json").read_text())["marker"]
 
@@ -83,14 +88,7 @@ def test_a_refused_move_into_place_keeps_the_previous_run_and_fails(spark, tmp_p
     publish_run(spark, tmp_path, "r1", marker="old")
 
     with pytest.raises(OutputError, match="r1: could not move .* the previous run is kept"):
-        publish_run(
-            spark,
-            tmp_path,
-            "r1",
-            overwrite=True,
-            marker="new",
-            storage=StorageRefusingToPublish(spark),
-        )
+        overwrite_r1(spark, tmp_path, StorageRefusingToPublish(spark))
     with pytest.raises(OutputError, match="r2: could not move"):
         publish_run(spark, tmp_path, "r2", storage=StorageRefusingToPublish(spark))
 
@@ -105,14 +103,7 @@ def test_a_run_left_aside_by_a_failed_replacement_is_moved_back_by_the_next_atte
     publish_run(spark, tmp_path, "r1", marker="old")
 
     with pytest.raises(OutputError, match=r"the previous run is at .*r1\.[0-9a-f]{12}\.replaced"):
-        publish_run(
-            spark,
-            tmp_path,
-            "r1",
-            overwrite=True,
-            marker="new",
-            storage=StorageRefusingEveryMoveOutOfStaging(spark),
-        )
+        overwrite_r1(spark, tmp_path, StorageRefusingEveryMoveOutOfStaging(spark))
     assert not (tmp_path / "r1").exists()
 
     with pytest.raises(OutputError, match="already published"):
