@@ -158,7 +158,7 @@ def split_roots(storage: Storage, path: str) -> tuple[str, str | None]:
     subdirs = {entry.name: entry.path for entry in entries if entry.is_dir}
     if "train" not in subdirs:
         return path, None
-    loose = [e.name for e in entries if not e.is_dir and not e.name.startswith(("_", "."))]
+    loose = [entry.name for entry in entries if _is_data_file(entry)]
     if loose:
         raise InputError(
             f"{path}: holds train/ and also data files beside it ({', '.join(loose[:3])}); "
@@ -197,16 +197,17 @@ def require_exists(storage: Storage, path: str) -> None:
         raise InputError(f"{path}: input path does not exist")
 
 
+def _is_data_file(entry: FileInfo) -> bool:
+    """A visible file: Spark's and Hadoop's own (``_SUCCESS``, ``.crc``) start with _ or ."""
+    return not entry.is_dir and not entry.name.startswith(("_", "."))
+
+
 def data_files(storage: Storage, path: str) -> list[FileInfo]:
     """The data files at ``path``: the file itself, or a directory's visible files."""
     info = storage.info(path)
     if not info.is_dir:
         return [info]
-    files = [
-        entry
-        for entry in storage.list(path)
-        if not entry.is_dir and not entry.name.startswith(("_", "."))
-    ]
+    files = [entry for entry in storage.list(path) if _is_data_file(entry)]
     if not files:
         raise InputError(f"{path}: directory holds no data files")
     return files
