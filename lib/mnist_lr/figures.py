@@ -57,13 +57,15 @@ def coefficient_heatmap_figure(
     width: int,
     negative_digit: int,
     positive_digit: int,
-    scale_quantile: float = 0.99,
+    scale_quantile: float = 0.95,
 ) -> Figure:
     """Show one coefficient per pixel as an image on a diverging scale centred at zero.
 
-    The colour scale spans +-the ``scale_quantile`` quantile of |coefficient|: a few rarely inked
-    border pixels can get very large weights (more so with standardisation) and would otherwise
-    wash out the picture; the colour bar's arrows mark the clipped extremes.
+    The colour scale spans +-the ``scale_quantile`` quantile of the non-zero |coefficient|s.
+    Rarely inked border pixels get the largest weights (with standardisation; in a run on the
+    embedded default, the largest is 70 times the median) and would otherwise wash out the
+    picture; the colour bar's arrows mark the clipped extremes. Zeros are left out so that a
+    sparse (L1) model, whose few non-zero weights are the whole story, is not drawn blank.
 
     Args:
         coefficients: height*width coefficients in pixel order (row-major).
@@ -83,12 +85,12 @@ def coefficient_heatmap_figure(
             f"for {height}x{width} images"
         )
     grid = values.reshape(height, width)
-    bound = float(np.quantile(np.abs(values), scale_quantile)) or 1.0
+    weights = np.abs(values[values != 0])
+    bound = float(np.quantile(weights, scale_quantile)) if len(weights) else 1.0
     fig = Figure(figsize=(6.4, 5.4), layout="constrained")
     ax = fig.subplots()
     image = ax.imshow(grid, cmap="RdBu_r", vmin=-bound, vmax=bound, interpolation="nearest")
-    clipped = bound < np.max(np.abs(values))
-    fig.colorbar(image, ax=ax, label="coefficient", extend="both" if clipped else "neither")
+    fig.colorbar(image, ax=ax, label="coefficient", extend=_clipped_ends(values, bound))
     ax.set_title(
         f"Learned coefficients: red pixels vote for {positive_digit}, blue for {negative_digit}"
     )
@@ -101,6 +103,8 @@ def misclassified_figure(
     pixels: np.ndarray | Sequence[Sequence[int]],
     label_digits: ArrayLike,
     probabilities: ArrayLike,
+    margins: ArrayLike,
+    negative_digit: int,
     positive_digit: int,
     height: int,
     width: int,
@@ -112,30 +116,42 @@ def misclassified_figure(
 
     A specimen is predicted positive when its probability is strictly above the threshold (the
     rule of Spark's LogisticRegressionModel), and misclassified when that disagrees with its label.
+    Confidence is the distance of the margin from the boundary's margin, logit(threshold): unlike
+    the probability's distance from the threshold, it does not depend on which side of an
+    uneven threshold a mistake falls, and it still orders probabilities that round to 0 or 1.
 
     Args:
         pixels: (n, height*width) values 0..255, row-major; or n flat rows.
         label_digits: the n true digits.
         probabilities: the n predicted probabilities of the positive digit.
+        margins: the n margins β·x + b.
+        negative_digit: the other digit of the pair.
         positive_digit: the digit whose probability is given.
         height: image height in pixels.
         width: image width in pixels.
         limit: the most digits drawn (6 per row).
-        threshold: the decision threshold on the probability.
+        threshold: the decision threshold on the probability, strictly between 0 and 1.
         misclassified_in_all: how many digits are misclassified in all, when the digits given
             are a selection of them (the title's "N of M shown"); by default, those given.
 
     Returns:
-        The figure, which says "no misclassified digits" when there are none.
+        The figure, which says "no misclassified digits" when there are none. Each digit is
+        titled "true→predicted, p(positive digit)".
     """
     images = _as_images(pixels, height, width)
     digits = np.asarray(label_digits)
     probability = np.asarray(probabilities, dtype=float)
-    _check_lengths(images, label_digits=digits, probabilities=probability)
-    wrong = np.flatnonzero((probability > threshold) != (digits == positive_digit))
-    confidence = np.abs(probability[wrong] - threshold)
+    margin = np.asarray(margins, dtype=float)
+    _check_lengths(images, label_digits=digits, probabilities=probability, margins=margin)
+    predicted_positive = probability > threshold
+    wrong = np.flatnonzero(predicted_positive != (digits == positive_digit))
+    confidence = np.abs(margin[wrong] - boundary_margin(threshold))
     shown = wrong[np.argsort(-confidence, kind="stable")][:limit]
-    titles = [f"true {int(digits[i])}, p({positive_digit})={probability[i]:.2f}" for i in shown]
+    titles = [
+        f"{int(digits[i])}→{positive_digit if predicted_positive[i] else negative_digit}, "
+        f"p({positive_digit})={probability[i]:.3f}"
+        for i in shown
+    ]
     title = "Misclassified digits"
     if len(wrong):
         in_all = len(wrong) if misclassified_in_all is None else misclassified_in_all
@@ -150,9 +166,12 @@ def roc_pr_figure(
 ) -> Figure:
     """Draw the ROC curve and the precision-recall curve side by side.
 
+    The PR curve is drawn as its area is computed (MLlib's areaUnderPR, ``evaluate``): from
+    recall 0 at the precision of the highest score, not at :func:`pr_points`' precision 1.
+
     Args:
         roc: curve points with columns fpr, tpr, in curve order.
-        pr: curve points with columns recall, precision, in curve order.
+        pr: curve points with columns recall, precision, in curve order, starting at recall 0.
         area_under_roc: the area shown for the ROC curve.
         area_under_pr: the area shown for the precision-recall curve.
 
@@ -166,9 +185,9 @@ def roc_pr_figure(
     roc_ax.set_title(f"ROC curve (area {area_under_roc:.4f})")
     roc_ax.set_xlabel("false positive rate")
     roc_ax.set_ylabel("true positive rate")
-    pr_ax.plot(
-        pr["recall"], pr["precision"], color="tab:purple", label=f"area = {area_under_pr:.4f}"
-    )
+    precision = pr["precision"].to_numpy(float, copy=True)
+    precision[0] = precision[min(1, len(precision) - 1)]
+    pr_ax.plot(pr["recall"], precision, color="tab:purple", label=f"area = {area_under_pr:.4f}")
     pr_ax.set_title(f"Precision-recall curve (area {area_under_pr:.4f})")
     pr_ax.set_xlabel("recall")
     pr_ax.set_ylabel("precision")
@@ -242,12 +261,10 @@ def sigmoid_figure(
     Returns:
         The figure.
     """
-    if not 0 < threshold < 1:
-        raise ValueError(f"threshold must be strictly between 0 and 1, got {threshold}")
+    boundary = boundary_margin(threshold)
     margin = np.asarray(margins, dtype=float)
     digits = np.asarray(label_digits)
     _check_lengths(margin, label_digits=digits)
-    boundary = math.log(threshold / (1 - threshold))
     # Span at least [-6, 6] so that the whole S shape shows even when all margins are small.
     low = min(margin.min(initial=-6.0), boundary - 1)
     high = max(margin.max(initial=6.0), boundary + 1)
@@ -328,6 +345,13 @@ def pr_points(label: np.ndarray, score: np.ndarray) -> pd.DataFrame:
     )
 
 
+def boundary_margin(threshold: float) -> float:
+    """The margin at which the probability equals ``threshold``: logit(threshold)."""
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be strictly between 0 and 1, got {threshold}")
+    return math.log(threshold / (1 - threshold))
+
+
 def figure_png(fig: Figure, dpi: int = 100) -> bytes:
     """The figure as PNG bytes (to write to any file system)."""
     buffer = io.BytesIO()
@@ -397,7 +421,7 @@ def _digit_grid(
     grid_width = cols * (width + gap) - gap
     grid_height = rows * (band + height)
     fig_width = max(4.0, grid_width * inches_per_pixel + 2 * GRID_MARGIN_INCHES)
-    fig_height = max(3.0, grid_height * inches_per_pixel + GRID_HEADER_INCHES)
+    fig_height = max(2.0, grid_height * inches_per_pixel + GRID_HEADER_INCHES)
     fig = Figure(figsize=(fig_width, fig_height))
     fig.suptitle(title, y=1 - GRID_MARGIN_INCHES / fig_height, va="top")
     box_width = grid_width * inches_per_pixel / fig_width
@@ -420,6 +444,14 @@ def _digit_grid(
     ax.set_ylim(grid_height, 0)
     ax.set_axis_off()
     return fig
+
+
+def _clipped_ends(values: np.ndarray, bound: float) -> str:
+    """The colour bar's ``extend``: an arrow at each end whose values pass the scale."""
+    low, high = values.min() < -bound, values.max() > bound
+    return {(True, True): "both", (True, False): "min", (False, True): "max"}.get(
+        (low, high), "neither"
+    )
 
 
 def _digit_colors(negative_digit: int, positive_digit: int) -> list[tuple[int, str]]:

@@ -9,6 +9,7 @@ import pyspark
 
 from mnist_lr import __name__ as package_name
 from mnist_lr.config import Config
+from mnist_lr.evaluate import COUNT_METRICS
 from mnist_lr.prepare import SPLIT_BUCKETS, TEST
 from mnist_lr.readers import DigitInputs
 
@@ -83,7 +84,11 @@ def build_manifest(
         },
         "split_rule": split_rule(inputs, config),
         "intercept": intercept,
-        "headline_metrics": {m["metric"]: m["value"] for m in metrics if m["split"] == TEST},
+        "headline_metrics": {
+            m["metric"]: int(m["value"]) if m["metric"] in COUNT_METRICS else m["value"]
+            for m in metrics
+            if m["split"] == TEST
+        },
         "phase_seconds": phase_seconds,
         "outputs": OUTPUTS + ["manifest.json"],
     }

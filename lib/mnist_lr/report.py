@@ -38,6 +38,7 @@ def render_report(
     headline_metrics: pd.DataFrame,
     confusion: pd.DataFrame,
     figure_files: Sequence[tuple[str, str]],
+    notes: Sequence[str] = (),
 ) -> str:
     """Render the report page.
 
@@ -46,9 +47,11 @@ def render_report(
         headline_metrics: columns split, metric, value; one row per (split, metric). Shown as one
             row per metric and one column per split, in order of first appearance.
         confusion: columns split, actual_digit, predicted_digit, count; shown as one table per
-            split, actual digits as rows, predicted digits as columns, absent cells as 0.
+            split, actual digits as rows, predicted digits as columns, absent cells as 0; the
+            splits in the metrics' order.
         figure_files: (caption, path) pairs, the path relative to the page, e.g.
             ("Learned coefficients", "figures/coefficients.png").
+        notes: paragraphs of plain text under the title, e.g. what the metrics are of.
 
     Returns:
         The HTML document.
@@ -71,10 +74,11 @@ def render_report(
         "</head>",
         "<body>",
         f"<h1>{escaped_title}</h1>",
+        *(f"<p>{html.escape(note)}</p>" for note in notes),
         "<h2>Headline metrics</h2>",
         _metrics_table(headline_metrics),
         "<h2>Confusion matrices</h2>",
-        _confusion_tables(confusion),
+        _confusion_tables(confusion, _first_appearance(headline_metrics["split"])),
         "<h2>Figures</h2>",
         *(_figure(caption, path) for caption, path in figure_files),
         "</body>",
@@ -108,9 +112,12 @@ def _metrics_table(metrics: pd.DataFrame) -> str:
     return _table(f"<tr><th>metric</th>{header}</tr>", rows)
 
 
-def _confusion_tables(confusion: pd.DataFrame) -> str:
+def _confusion_tables(confusion: pd.DataFrame, split_order: list) -> str:
+    splits = _first_appearance(confusion["split"])
     tables = []
-    for split in _first_appearance(confusion["split"]):
+    for split in [s for s in split_order if s in splits] + [
+        s for s in splits if s not in split_order
+    ]:
         part = confusion[confusion["split"] == split]
         counts = {
             (int(actual), int(predicted)): int(count)
@@ -160,6 +167,8 @@ def _format_value(value: object, metric: str) -> str:
         return _MISSING
     if isinstance(value, Real):
         number = float(value)
+        if math.isnan(number):  # a missing area, once the value column is float
+            return _MISSING
         if not math.isfinite(number):
             return str(number)
         return str(int(number)) if metric in COUNT_METRICS else f"{number:.4f}"

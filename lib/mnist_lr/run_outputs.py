@@ -114,7 +114,10 @@ def draw_run_figures(outputs: RunOutputs, facts: RunFacts) -> list[tuple[str, st
     label = (sample["label_digit"] == pos).to_numpy().astype(int)
     score = sample["probability"].to_numpy()
     test_metrics = outputs.metrics[outputs.metrics["split"] == "test"].set_index("metric")["value"]
-    examples = outputs.digits[outputs.digits["kind"] == SAMPLE]
+    drawn_from = _drawn_from(len(sample), int(test_metrics["rows"]))
+    examples = outputs.digits[outputs.digits["kind"] == SAMPLE].sort_values(
+        "label_digit", kind="stable"
+    )
     wrong = outputs.digits[outputs.digits["kind"] == MISCLASSIFIED]
     size = facts.height * facts.width
     return [
@@ -139,6 +142,8 @@ def draw_run_figures(outputs: RunOutputs, facts: RunFacts) -> list[tuple[str, st
                 _pixels(wrong, size),
                 wrong["label_digit"].to_numpy(),
                 wrong["probability"].to_numpy(),
+                wrong["margin"].to_numpy(),
+                neg,
                 pos,
                 facts.height,
                 facts.width,
@@ -147,7 +152,7 @@ def draw_run_figures(outputs: RunOutputs, facts: RunFacts) -> list[tuple[str, st
             ),
         ),
         (
-            "ROC and precision-recall curves (test split)",
+            f"ROC and precision-recall curves of the test split{drawn_from}",
             "roc_pr.png",
             figures.roc_pr_figure(
                 figures.roc_points(label, score),
@@ -157,14 +162,14 @@ def draw_run_figures(outputs: RunOutputs, facts: RunFacts) -> list[tuple[str, st
             ),
         ),
         (
-            "Predicted probability by true digit (test split)",
+            f"Predicted probability by true digit, test split{drawn_from}",
             "probabilities.png",
             figures.probability_histogram_figure(
                 score, sample["label_digit"].to_numpy(), neg, pos, facts.threshold
             ),
         ),
         (
-            "Test digits on the sigmoid of their margin",
+            f"Test digits on the sigmoid of their margin{drawn_from}",
             "sigmoid.png",
             figures.sigmoid_figure(
                 sample["margin"].to_numpy(),
@@ -175,6 +180,14 @@ def draw_run_figures(outputs: RunOutputs, facts: RunFacts) -> list[tuple[str, st
             ),
         ),
     ]
+
+
+def _drawn_from(sampled: int, test_rows: int) -> str:
+    """What a caption adds when its figure shows only the curve sample of a larger test split
+    (the areas in the ROC figure's titles are those of the whole split)."""
+    if sampled >= test_rows:
+        return ""
+    return f" (drawn from {sampled:,} of the {test_rows:,} test digits)"
 
 
 def _pixels(digits: pd.DataFrame, size: int) -> np.ndarray:

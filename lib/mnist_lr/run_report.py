@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 
 from mnist_lr.dataset import IMAGE_ID, PIXELS
 from mnist_lr.evaluate import Evaluation
-from mnist_lr.figures import figure_png
+from mnist_lr.figures import boundary_margin, figure_png
 from mnist_lr.prepare import LABEL_DIGIT, SPLIT, TEST, TRAIN
 from mnist_lr.report import render_report
 from mnist_lr.run_outputs import (
@@ -27,6 +27,7 @@ from mnist_lr.run_outputs import (
 )
 from mnist_lr.stages import (
     FEATURES,
+    MARGIN,
     PREDICTED_DIGIT,
     PROBABILITY,
     pixels_from_features,
@@ -48,7 +49,8 @@ def in_hash_order(frame: DataFrame) -> DataFrame:
 
 def pictured_digits(predictions: DataFrame, frame: DataFrame, facts: RunFacts) -> DataFrame:
     """The digits the figures show, with their pixels: a few training digits of each class,
-    and up to 36 misclassified test digits, most confident mistakes first.
+    and up to 36 misclassified test digits, most confident mistakes first (by the margin's
+    distance from the decision boundary's, as ``figures.misclassified_figure`` orders them).
 
     The pixels come back from the training ``frame``'s features, for the chosen rows only,
     matched on ``image_id`` and ``split``: a separate test input may reuse the training input's
@@ -62,7 +64,7 @@ def pictured_digits(predictions: DataFrame, frame: DataFrame, facts: RunFacts) -
         )
     wrong = predictions.filter(
         (F.col(SPLIT) == TEST) & (F.col(LABEL_DIGIT) != F.col(PREDICTED_DIGIT))
-    ).orderBy(F.desc(F.abs(F.col(PROBABILITY) - facts.threshold)), IMAGE_ID)
+    ).orderBy(F.desc(F.abs(F.col(MARGIN) - boundary_margin(facts.threshold))), IMAGE_ID)
     chosen.append(wrong.limit(MISCLASSIFIED_LIMIT).withColumn("kind", F.lit(MISCLASSIFIED)))
     rows = chosen[0].unionByName(chosen[1]).unionByName(chosen[2])
     return rows.join(frame.select(IMAGE_ID, SPLIT, FEATURES), [IMAGE_ID, SPLIT]).select(
@@ -72,6 +74,7 @@ def pictured_digits(predictions: DataFrame, frame: DataFrame, facts: RunFacts) -
         LABEL_DIGIT,
         PREDICTED_DIGIT,
         PROBABILITY,
+        MARGIN,
         pixels_from_features(F.col(FEATURES)).alias(PIXELS),
     )
 
@@ -117,11 +120,17 @@ def write_run_report(
     drawn = draw_run_figures(outputs, facts)
     for _, name, fig in drawn:
         storage.write_bytes(f"{run_path}/{FIGURES}/{name}", figure_png(fig))
+    neg, pos = facts.negative_digit, facts.positive_digit
     page = render_report(
-        f"Run {facts.run_id}: {facts.negative_digit} vs {facts.positive_digit}",
+        f"Run {facts.run_id}: {neg} vs {pos}",
         outputs.metrics,
         outputs.confusion,
         [(caption, f"{FIGURES}/{name}") for caption, name, _ in drawn],
+        notes=[
+            f"{pos} is the positive digit: precision, recall, F1 and positives are those of {pos}."
+            f" A digit is predicted {pos} when its probability p({pos}) is above"
+            f" {facts.threshold:g}, else {neg}."
+        ],
     )
     storage.write_text(f"{run_path}/{REPORT}", page)
     return [*(f"{FIGURES}/{name}" for _, name, _ in drawn), REPORT]

@@ -70,6 +70,8 @@ def test_spark_submit_publishes_a_complete_run(spark, published_run):
     assert manifest["digit_mapping"] == {"0.0": 3, "1.0": 7}
     assert manifest["rows_per_digit"]["train"]["3"] + manifest["rows_per_digit"]["test"]["3"] == 500
     assert manifest["headline_metrics"]["accuracy"] > 0.95
+    assert manifest["headline_metrics"]["rows"] == sum(manifest["rows_per_digit"]["test"].values())
+    assert isinstance(manifest["headline_metrics"]["rows"], int)
     assert set(manifest["phase_seconds"]) == {
         "session",
         "read",
@@ -131,6 +133,7 @@ def test_same_split_coefficients_and_metrics_on_reruns_and_on_1_and_4_partitions
         code = run_train(
             "--input", str(mnist_sample), "--output", str(tmp_path), "--run-id", run_id,
             "--set", f"input.partitions={partitions}", "--set", "logistic_regression.max_iter=30",
+            "--set", "fit.single_partition_max_rows=0",  # fit on the input's partitions
         )  # fmt: skip
         assert code == 0
 

@@ -136,44 +136,100 @@ def test_coefficient_heatmap_scale_ignores_a_few_extreme_pixels():
     np.testing.assert_array_equal(fig.axes[0].images[0].get_array().ravel(), coefficients)
 
 
+def test_coefficient_heatmap_scale_of_a_sparse_model_is_that_of_its_few_weights():
+    coefficients = np.zeros(784)
+    coefficients[[100, 200, 300, 400, 500, 600, 700]] = [
+        0.01,
+        -0.02,
+        0.03,
+        0.01,
+        -0.01,
+        0.02,
+        -0.03,
+    ]
+    fig = coefficient_heatmap_figure(coefficients, 28, 28, 3, 7)
+    low, high = fig.axes[0].images[0].get_clim()
+    assert low == -high and 0.025 < high <= 0.03
+
+
+def test_coefficient_heatmap_of_zeros_has_a_unit_scale():
+    fig = coefficient_heatmap_figure(np.zeros(784), 28, 28, 3, 7)
+    assert fig.axes[0].images[0].get_clim() == (-1.0, 1.0)
+
+
+@pytest.mark.parametrize(("extreme", "arrows"), [(50.0, "max"), (-50.0, "min"), (0.5, "neither")])
+def test_coefficient_heatmap_colour_bar_has_an_arrow_only_where_values_are_clipped(extreme, arrows):
+    coefficients = np.r_[np.linspace(-1.0, 1.0, 783), extreme]
+    fig = coefficient_heatmap_figure(coefficients, 28, 28, 3, 7, scale_quantile=0.999)
+    assert fig.axes[1]._colorbar.extend == arrows
+
+
 def test_coefficient_heatmap_refuses_a_wrong_count():
     with pytest.raises(ValueError, match="expected \\(784,\\)"):
         coefficient_heatmap_figure(np.zeros(783), SIDE, SIDE, 3, 7)
+
+
+def logit(probabilities):
+    p = np.asarray(probabilities, dtype=float)
+    return np.log(p / (1 - p))
 
 
 def test_misclassified_figure_shows_mistakes_most_confident_first(tmp_path):
     pixels, _ = digits(6)
     labels = np.array([7, 3, 7, 3, 3, 7])
     probabilities = np.array([0.9, 0.6, 0.2, 0.95, 0.5, 0.45])
-    fig = misclassified_figure(pixels, labels, probabilities, 7, SIDE, SIDE)
+    fig = misclassified_figure(
+        pixels, labels, probabilities, logit(probabilities), 3, 7, SIDE, SIDE
+    )
     drawn = grid_digits(fig)
     assert [title for title, _ in drawn] == [
-        "true 3, p(7)=0.95",
-        "true 7, p(7)=0.20",
-        "true 3, p(7)=0.60",
-        "true 7, p(7)=0.45",
+        "3→7, p(7)=0.950",
+        "7→3, p(7)=0.200",
+        "3→7, p(7)=0.600",
+        "7→3, p(7)=0.450",
     ]
     np.testing.assert_array_equal(drawn[0][1], pixels[3].reshape(SIDE, SIDE))
     saved_image(fig, tmp_path, "misclassified")
 
 
+def test_misclassified_figure_measures_confidence_from_an_uneven_threshold_by_the_margin():
+    # At threshold 0.9 a 7 at p=0.5 is further from the boundary (margin 0 against logit(0.9),
+    # 2.2) than a 3 at p=0.95 (margin 2.9), though its probability is nearer 0.9. Two 3s at p=1.0
+    # (rounded) are ordered by their margins.
+    pixels, _ = digits(5)
+    labels = np.array([3, 7, 3, 3, 3])
+    probabilities = np.array([0.95, 0.5, 0.999, 1.0, 1.0])
+    margins = np.r_[logit(probabilities[:3]), 40.0, 45.0]
+    fig = misclassified_figure(
+        pixels, labels, probabilities, margins, 3, 7, SIDE, SIDE, threshold=0.9
+    )
+    order = [np.flatnonzero((pixels.reshape(-1, SIDE, SIDE) == image).all(axis=(1, 2)))[0]
+             for _, image in grid_digits(fig)]  # fmt: skip
+    assert order == [4, 3, 2, 1, 0]
+
+
 def test_misclassified_figure_respects_limit_and_threshold():
     pixels, labels = digits(40)
     wrong = np.where(labels == 7, 0.1, 0.9)
-    fig = misclassified_figure(pixels, labels, wrong, 7, SIDE, SIDE)
+    margins = logit(wrong)
+    fig = misclassified_figure(pixels, labels, wrong, margins, 3, 7, SIDE, SIDE)
     assert len(grid_digits(fig)) == 36
     assert "36 of 40" in fig.get_suptitle()
-    fig = misclassified_figure(pixels, labels, wrong, 7, SIDE, SIDE, limit=5, threshold=0.95)
+    fig = misclassified_figure(
+        pixels, labels, wrong, margins, 3, 7, SIDE, SIDE, limit=5, threshold=0.95
+    )
     assert len(grid_digits(fig)) == 5
     assert "5 of 20" in fig.get_suptitle()
-    fig = misclassified_figure(pixels, labels, wrong, 7, SIDE, SIDE, misclassified_in_all=412)
+    fig = misclassified_figure(
+        pixels, labels, wrong, margins, 3, 7, SIDE, SIDE, misclassified_in_all=412
+    )
     assert "36 of 412" in fig.get_suptitle()
 
 
 def test_misclassified_figure_says_so_when_there_are_none(tmp_path):
     pixels, labels = digits(4)
     right = np.where(labels == 7, 0.99, 0.01)
-    fig = misclassified_figure(pixels, labels, right, 7, SIDE, SIDE)
+    fig = misclassified_figure(pixels, labels, right, logit(right), 3, 7, SIDE, SIDE)
     texts = [text.get_text() for ax in fig.axes for text in ax.texts]
     assert texts == ["no misclassified digits"]
     assert fig.axes[0].get_title() == "Misclassified digits"
@@ -184,12 +240,17 @@ def test_roc_pr_figure_draws_both_curves_with_their_areas(tmp_path):
     rng = np.random.default_rng(1)
     label = rng.integers(0, 2, 300)
     score = np.round(label * 0.4 + rng.random(300) * 0.6, 2)
+    score[np.argmax(label == 0)] = 1.5  # the highest score is a mistake: precision 0 there
     roc, pr = roc_points(label, score), pr_points(label, score)
     fig = roc_pr_figure(roc, pr, 0.9123, 0.8765)
     roc_ax, pr_ax = fig.axes
     assert "0.9123" in roc_ax.get_title() and "0.8765" in pr_ax.get_title()
     np.testing.assert_array_equal(roc_ax.lines[1].get_xdata(), roc["fpr"])
-    np.testing.assert_array_equal(pr_ax.lines[0].get_ydata(), pr["precision"])
+    # The PR curve starts where its area starts: at the highest score's precision, not at 1.
+    drawn_precision = pr_ax.lines[0].get_ydata()
+    assert pr["precision"][0] == 1.0 and drawn_precision[0] == pr["precision"][1] < 1.0
+    np.testing.assert_array_equal(drawn_precision[1:], pr["precision"][1:])
+    np.testing.assert_array_equal(pr_ax.lines[0].get_xdata(), pr["recall"])
     assert list(roc_ax.lines[0].get_xdata()) == [0, 1], "expected the chance diagonal"
     saved_image(fig, tmp_path, "roc_pr")
 

@@ -124,3 +124,20 @@ def test_report_refuses_frames_without_the_contract_columns_or_with_repeats():
         render_report("Run", METRICS.drop(columns="value"), CONFUSION, FIGURES)
     with pytest.raises(ValueError, match="confusion repeats"):
         render_report("Run", METRICS, pd.concat([CONFUSION, CONFUSION.head(1)]), FIGURES)
+
+
+def test_report_orders_confusion_tables_as_the_metrics_and_shows_notes_escaped():
+    metrics = METRICS.iloc[[2, 3, 0, 1]]  # test first
+    page_text = render_report("Run", metrics, CONFUSION, FIGURES, notes=["7 is <positive>"])
+    page = parse(page_text)
+    assert [table["caption"] for table in page.tables[1:]] == ["test", "train"]
+    assert "<p>7 is &lt;positive&gt;</p>" in page_text
+
+
+def test_report_shows_a_missing_area_as_a_dash_also_in_a_float_column():
+    metrics = pd.DataFrame(
+        {"split": ["test", "test"], "metric": ["accuracy", "areaUnderROC"], "value": [1.0, None]}
+    )
+    assert metrics["value"].dtype == float  # None is NaN here
+    page = parse(render_report("Run", metrics, CONFUSION, FIGURES))
+    assert page.tables[0]["rows"][2] == ["areaUnderROC", "–"]

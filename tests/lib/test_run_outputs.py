@@ -1,5 +1,6 @@
 import io
 import json
+import math
 import os
 import time
 
@@ -45,6 +46,8 @@ def test_report_references_every_figure_and_the_metrics(published_run):
         assert f'src="figures/{name}"' in page
     assert f"{manifest['headline_metrics']['accuracy']:.4f}" in page
     assert "<script" not in page
+    assert "7 is the positive digit: precision, recall, F1 and positives are those of 7." in page
+    assert "predicted 7 when its probability p(7) is above 0.5, else 3." in page
 
 
 def test_heat_map_is_the_coefficients_parquet(published_run):
@@ -83,8 +86,12 @@ def test_the_pictured_mistakes_are_the_most_confident_at_the_runs_threshold(spar
     rows = [(f"seven{i}", 7, 3, 0.6) for i in range(4)]
     rows += [(f"three{i:02}", 3, 7, 0.95) for i in range(40)]
     predictions = spark.createDataFrame(
-        [(image_id, "test", label, predicted, p) for image_id, label, predicted, p in rows],
-        "image_id string, split string, label_digit int, predicted_digit int, probability double",
+        [
+            (image_id, "test", label, predicted, p, math.log(p / (1 - p)))
+            for image_id, label, predicted, p in rows
+        ],
+        "image_id string, split string, label_digit int, predicted_digit int, probability double,"
+        " margin double",
     )
     features = spark.createDataFrame(
         [(image_id, "test", Vectors.dense([1 / 255, 0.0, 0.0, 1.0])) for image_id, *_ in rows],
@@ -102,8 +109,9 @@ def test_the_pictured_mistakes_are_the_most_confident_at_the_runs_threshold(spar
 def test_a_test_digit_with_a_training_digits_id_is_pictured_with_its_own_pixels(spark):
     # A separate test input whose files share the training files' names gives the same ids.
     predictions = spark.createDataFrame(
-        [("train:0", "train", 3, 3, 0.1), ("train:0", "test", 7, 3, 0.2)],
-        "image_id string, split string, label_digit int, predicted_digit int, probability double",
+        [("train:0", "train", 3, 3, 0.1, -2.2), ("train:0", "test", 7, 3, 0.2, -1.4)],
+        "image_id string, split string, label_digit int, predicted_digit int, probability double,"
+        " margin double",
     )
     features = spark.createDataFrame(
         [
@@ -132,6 +140,24 @@ def test_the_misclassified_figure_counts_every_mistake_not_only_those_pictured(p
     drawn = {name: fig for _, name, fig in draw_run_figures(outputs, facts)}
     shown = len(outputs.digits[outputs.digits.kind == "misclassified"])
     assert f"{shown} of 400 shown" in drawn["misclassified.png"].get_suptitle()
+
+
+def test_captions_say_when_curves_are_drawn_from_a_sample_and_samples_are_grouped_by_digit(
+    published_run,
+):
+    facts, outputs = read_local_run(published_run[0])
+    captions = {name: caption for caption, name, _ in draw_run_figures(outputs, facts)}
+    assert "drawn from" not in captions["roc_pr.png"]
+    test_rows = len(outputs.curve_sample)
+    outputs.curve_sample = outputs.curve_sample.head(10)
+
+    drawn = {name: (caption, fig) for caption, name, fig in draw_run_figures(outputs, facts)}
+
+    for name in ("roc_pr.png", "probabilities.png", "sigmoid.png"):
+        assert f"(drawn from 10 of the {test_rows:,} test digits)" in drawn[name][0]
+    (samples,) = drawn["samples.png"][1].axes
+    titles = [text.get_text() for text in samples.texts]
+    assert titles == sorted(titles) and set(titles) == {"3", "7"}
 
 
 def test_a_local_reader_draws_its_curves_from_the_jobs_sample(spark, published_run):
