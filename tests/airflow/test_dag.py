@@ -90,7 +90,7 @@ def test_run_ids_become_distinct_folder_names(airflow_env):
     assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name) for name in names)
 
 
-def test_the_quality_gate_reads_s3a_outputs_through_pyarrows_s3(airflow_env):
+def test_the_quality_gate_maps_s3a_output_paths_to_pyarrows_s3_scheme(airflow_env):
     paths = ["s3a://bucket/runs/r/metrics", "s3n://b/m", "/data/runs/r/metrics", "hdfs://nn/m"]
     # An output_root param ending in "/" gives "root//runs": Hadoop reads one slash.
     paths += ["s3a://bucket/airflow//runs/r/metrics", "/data//runs/r/metrics"]

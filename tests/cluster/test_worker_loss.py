@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import re
 import signal
 import subprocess
 import time
@@ -13,7 +14,12 @@ import train as train_job
 from conftest import ROOT
 from mnist_files import spark_submit_train
 
-ARGS = ["--set", "input.partitions=2", "--set", "logistic_regression.max_iter=100"]
+# Both workers' executors hold a partition of the fit (not one partition on either), and the fit
+# runs all its iterations (tol 0): several seconds, so that the kill lands inside it.
+ARGS = [
+    "--set", "input.partitions=2", "--set", "fit.single_partition_max_rows=0",
+    "--set", "logistic_regression.max_iter=150", "--set", "logistic_regression.tol=0",
+]  # fmt: skip
 
 
 def command_line(process: psutil.Process) -> str:
@@ -46,7 +52,7 @@ def test_killing_a_worker_while_fitting_gives_the_undisturbed_result(
             log.append(line)
             if "fit: started" in line:
                 break
-        time.sleep(3)  # some iterations in
+        time.sleep(2)  # past MLlib's passes before its iterations
         worker = psutil.Process(int((run_dir / "worker1.pid").read_text()))
         lost = [worker, *worker.children(recursive=True)]
         assert any("CoarseGrainedExecutorBackend" in command_line(p) for p in lost[1:])
@@ -60,8 +66,11 @@ def test_killing_a_worker_while_fitting_gives_the_undisturbed_result(
         if job.poll() is None:  # a failed assertion must not leave the job running
             job.kill()
             job.wait()
-    assert any("fit: done" in line for line in log)
-    assert any("Lost executor" in line and "worker lost" in line for line in log)
+    lost_at = next(i for i, line in enumerate(log) if "Lost executor" in line)
+    assert "worker lost" in log[lost_at]
+    fit_done_at = next(i for i, line in enumerate(log) if "fit: done" in line)
+    assert lost_at < fit_done_at, "the worker was lost after the fit"
+    assert int(re.search(r"iterations=(\d+)", log[fit_done_at]).group(1)) >= 60
 
     def published(run_id):
         manifest = json.loads((tmp_path / run_id / "manifest.json").read_text())

@@ -294,3 +294,21 @@ def test_spark_submit_reports_an_executor_error_as_one_line(job, tmp_path):
     assert " ERROR " not in result.stdout and " WARN " not in result.stdout, result.stdout
     written = [path for path in tmp_path.rglob("*") if path.is_file() and path.parts[-2] != "in"]
     assert written == []
+
+
+def test_spark_submit_with_a_missing_jar_file_says_so_before_spark_starts(tmp_path):
+    from mnist_files import spark_submit_job
+
+    missing = tmp_path / "mnist_lr.jar"
+    output = tmp_path / "out"
+    command = spark_submit_job("train", "local[1]", "--input", "nowhere", "--output", str(output))
+    command[1:1] = ["--conf", f"spark.jars={missing}"]
+    result = subprocess.run(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600
+    )
+    assert result.returncode == 2
+    errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: file:{missing}: spark.jars names a jar that does not exist"]
+    assert "hint: build the project's jar with `make jar`" in result.stdout
+    assert "\tat " not in result.stdout and " ERROR " not in result.stdout, result.stdout
+    assert not output.exists()
