@@ -72,6 +72,7 @@ def main(args: argparse.Namespace) -> int:
                 "run_path": published.path,
                 "model_path": f"{published.path}/model",
                 "input": args.input,
+                "digit_mapping": {"0.0": negative, "1.0": positive},  # probability: of 1.0's
                 "scored_at": utc_now(),
                 "summary": summary,
                 "phase_seconds": timer.seconds,

@@ -92,14 +92,13 @@ def _decode_grey(data: bytes) -> np.ndarray:
         with Image.open(io.BytesIO(data)) as opened:
             opened.load()
             image = ImageOps.exif_transpose(opened)
-            grey = _to_grey(image)
+            return _to_grey(image)
+    except SpecimenImageError:  # a ValueError too: keep its message, not 'not a decodable'
+        raise
     except Image.DecompressionBombError as error:
         raise SpecimenImageError(f"image too large to decode safely: {error}") from error
     except DECODE_ERRORS as error:
         raise SpecimenImageError(f"not a decodable image: {error}") from error
-    if not np.isfinite(grey).all():  # a float TIFF may hold NaN or infinity
-        raise SpecimenImageError("image has pixels that are not numbers (NaN or infinity)")
-    return grey
 
 
 def _to_grey(image: Image.Image) -> np.ndarray:
@@ -115,8 +114,15 @@ def _to_grey(image: Image.Image) -> np.ndarray:
 
 
 def _high_depth_grey(image: Image.Image) -> np.ndarray:
-    """Scale a 16/32-bit integer or float single-channel image to [0, 255]."""
+    """Scale a 16/32-bit integer or float single-channel image to [0, 255].
+
+    Raises:
+        SpecimenImageError: if a pixel is NaN or infinite (a float TIFF may hold them), checked
+            before the scaling, which would turn an infinity into 0 or 255.
+    """
     values = np.asarray(image, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise SpecimenImageError("image has pixels that are not numbers (NaN or infinity)")
     peak = float(values.max(initial=0.0))
     if image.mode == "F":
         full_scale = 1.0 if peak <= 1.0 else 255.0 if peak <= 255.0 else 65535.0

@@ -5,6 +5,7 @@ tests/jobs/test_train.py checks once through spark-submit that such an error pri
 """
 
 import gzip
+import json
 import struct
 from pathlib import Path
 
@@ -280,6 +281,19 @@ def test_files_that_are_not_parquet_are_refused_under_format_parquet(job, tmp_pa
     assert run_job(job, args) == 2
     assert_one_error_line(capsys, "digits.csv: not a Parquet file (it does not start with PAR1)")
     assert nothing_published(tmp_path / "o")
+
+
+def test_training_drops_bad_rows_of_other_digits_before_checking_their_pixels(tmp_path, capsys):
+    # A row of 3 pixels where 4 are expected, labelled 5: training (digits 3 and 7) drops it.
+    parquet_input(tmp_path / "in" / "train", 2, last_pixels=[0, 0, 0], last_label=5)
+    parquet_input(tmp_path / "in" / "test", 2)
+    args = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "o"), "--run-id", "r"]
+
+    code = run_job(train_job, [*args, "--set", "logistic_regression.max_iter=5"])
+
+    assert code == 0, capsys.readouterr().err
+    manifest = json.loads((tmp_path / "o" / "r" / "manifest.json").read_text())
+    assert manifest["rows_per_digit"]["train"] == {"3": 2, "7": 2}
 
 
 def test_output_path_that_cannot_be_written_is_refused(tmp_path, capsys):

@@ -6,7 +6,7 @@ import train as train_job
 from chispa import assert_df_equality
 from mnist_files import tiny_digits, write_idx_pair
 
-from mnist_lr.dataset import image_size
+from mnist_lr.dataset import CANONICAL_SCHEMA, image_size
 from mnist_lr.readers import read_digits
 
 # The jobs run in-process on the suite's session (local[2], the project's jar on its classpath),
@@ -74,6 +74,27 @@ def test_csv_becomes_one_dataset_that_training_reads(spark, tmp_path):
         sum(manifest["rows_per_digit"]["train"].values())
         + sum(manifest["rows_per_digit"]["test"].values())
         == 12
+    )
+
+
+def test_images_without_labels_are_ingested_only_when_allowed(spark, tmp_path, capsys):
+    images, labels = tiny_digits(3, side=2)
+    _, labels_path = write_idx_pair(tmp_path / "idx", "new", images, labels)
+    labels_path.unlink()
+    args = ["--input", str(tmp_path / "idx"), "--output", str(tmp_path / "ds")]
+
+    assert run_ingest(*args) == 2
+    assert "no labels file beside it" in capsys.readouterr().err
+    assert run_ingest(*args, "--allow-unlabeled") == 0
+
+    written = spark.read.parquet(str(tmp_path / "ds"))
+    assert image_size(written) == (2, 2)
+    expected = spark.createDataFrame(
+        [(f"new:{i}", None, image.ravel().tolist()) for i, image in enumerate(images)],
+        CANONICAL_SCHEMA,
+    )
+    assert_df_equality(
+        written, expected, ignore_row_order=True, ignore_nullable=True, ignore_metadata=True
     )
 
 

@@ -1,4 +1,6 @@
+import io
 import json
+import re
 import shutil
 
 import numpy as np
@@ -8,6 +10,7 @@ import score as score_job
 from chispa import assert_df_equality
 from drawn import drawn_seven, drawn_three
 from mnist_files import tiny_digits, write_idx_pair
+from PIL import Image
 
 from mnist_lr import idx
 
@@ -16,10 +19,32 @@ from mnist_lr import idx
 pytestmark = pytest.mark.usefixtures("spark")
 
 SCORE_COLUMNS = ["image_id", "predicted_digit", "probability", "margin", "label_digit"]
+NOT_A_NUMBER = {"nan": np.nan, "plus_inf": np.inf, "minus_inf": -np.inf}
+LOG_RECORD = re.compile(r"\d\d:\d\d:\d\d [A-Z]+ [\w.]+: ")  # mnist_lr.cli's logging format
 
 
 def run_score(*args: str) -> int:
     return score_job.run(score_job.main, score_job.parser(), [*args])
+
+
+def assert_one_error_line(capsys, message: str) -> None:
+    """Apart from its log records, the job wrote to stderr one ``error:`` line holding
+    ``message`` and its ``hint:`` line, and nothing else: no stack trace."""
+    captured = capsys.readouterr()
+    own = [line for line in captured.err.splitlines() if line and not LOG_RECORD.match(line)]
+    assert len(own) == 2, captured.err
+    assert own[0].startswith("error: ") and own[1].startswith("hint: "), captured.err
+    assert message in own[0], captured.err
+
+
+def float_tiff(corner_pixel: float) -> bytes:
+    """A float (mode 'F') TIFF of a bright bar on black, with ``corner_pixel`` at (0, 0)."""
+    values = np.zeros((28, 28), np.float32)
+    values[6:22, 12:16] = 1.0
+    values[0, 0] = corner_pixel
+    buffer = io.BytesIO()
+    Image.fromarray(values, mode="F").save(buffer, "TIFF")
+    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +81,7 @@ def test_scoring_the_runs_own_input_reproduces_its_test_predictions(
     )
     record = json.loads((tmp_path / "s" / "_score.json").read_text())
     assert record["run_id"] == "e2e" and record["model_path"].endswith("/e2e/model")
+    assert record["digit_mapping"] == {"0.0": 3, "1.0": 7}
     assert record["summary"]["labelled_other_digits"] == 4000
     assert scored.filter("predicted_digit not in (3, 7)").count() == 0
 
@@ -148,9 +174,8 @@ def test_a_folder_of_drawn_digits_is_scored(published_run, tmp_path, capsys):
     code = run_score(
         "--run", str(run), "--input", str(tmp_path / "in"), "--output", str(tmp_path / "f")
     )
-    err = capsys.readouterr().err
     assert code == 2
-    assert "error: broken.png: " in err and "Traceback" not in err
+    assert_one_error_line(capsys, "error: broken.png: not a decodable image")
     assert not (tmp_path / "f").exists()
 
     code = run_score(
@@ -164,7 +189,9 @@ def test_a_folder_of_drawn_digits_is_scored(published_run, tmp_path, capsys):
         "skip",
     )
     assert code == 0
-    assert "scored 2 specimens" in capsys.readouterr().out
+    summary_line = capsys.readouterr().out.splitlines()[0]
+    assert summary_line.startswith("scored 2 specimens with run e2e")
+    assert summary_line.endswith("; 1 unreadable images skipped")
     scored = pd.read_parquet(tmp_path / "s").set_index("image_id")
     assert (
         scored.loc["seven.png", "predicted_digit"] == 7
@@ -186,11 +213,56 @@ def test_scoring_errors_are_one_line(published_run, tmp_path, capsys):
         "--run", str(run), "--input", str(tmp_path / "small"), "--output", str(tmp_path / "s")
     )
     assert code == 2
-    assert "specimens are 2x2 images but the model was trained on 28x28" in capsys.readouterr().err
+    assert_one_error_line(
+        capsys,
+        f"error: {tmp_path / 'small'}: specimens are 2x2 images but the model was trained on 28x28",
+    )
 
     code = run_score(
         "--run", str(tmp_path), "--input", str(tmp_path / "small"), "--output", str(tmp_path / "s")
     )
     assert code == 2
-    assert "not a published run" in capsys.readouterr().err
+    assert_one_error_line(capsys, f"{tmp_path}: not a published run (no manifest.json)")
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("pixel", NOT_A_NUMBER)
+def test_a_float_image_with_a_pixel_that_is_not_a_number_fails_the_job_naming_the_file(
+    published_run, tmp_path, capsys, pixel
+):
+    run, _ = published_run
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "seven.png").write_bytes(drawn_seven())
+    (tmp_path / "in" / f"{pixel}.tiff").write_bytes(float_tiff(NOT_A_NUMBER[pixel]))
+
+    code = run_score(
+        "--run", str(run), "--input", str(tmp_path / "in"), "--output", str(tmp_path / "s")
+    )
+
+    assert code == 2
+    assert_one_error_line(
+        capsys, f"error: {pixel}.tiff: image has pixels that are not numbers (NaN or infinity)"
+    )
+    assert not (tmp_path / "s").exists()
+
+
+def test_float_images_with_pixels_that_are_not_numbers_are_skipped_and_counted(
+    published_run, tmp_path, capsys
+):
+    run, _ = published_run
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "seven.png").write_bytes(drawn_seven())
+    for pixel, value in NOT_A_NUMBER.items():
+        (tmp_path / "in" / f"{pixel}.tiff").write_bytes(float_tiff(value))
+
+    code = run_score(
+        "--run", str(run), "--input", str(tmp_path / "in"), "--output", str(tmp_path / "s"),
+        "--on-bad-image", "skip",
+    )  # fmt: skip
+
+    assert code == 0
+    summary_line = capsys.readouterr().out.splitlines()[0]
+    assert summary_line.startswith("scored 1 specimens with run e2e")
+    assert summary_line.endswith("; 3 unreadable images skipped")
+    skipped = json.loads((tmp_path / "s" / "_score.json").read_text())["summary"]["skipped_images"]
+    assert sorted(skipped) == ["minus_inf.tiff", "nan.tiff", "plus_inf.tiff"]

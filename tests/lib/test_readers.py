@@ -1,4 +1,5 @@
 import gzip
+import re
 
 import pytest
 from chispa import assert_df_equality
@@ -275,6 +276,26 @@ def test_a_csv_header_longer_than_the_first_read_is_found(spark, tmp_path):
     assert len(kaggle) == 6951
     expected = expected_frame(spark, "train", images, labels)
     assert_df_equality(inputs.train.frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1,2,3,4\n5,6,7,8\n", "digits.csv: no label column (4 columns)"),
+        (
+            "3,1,2\n7,4,5\n",
+            "digits.csv: 3 columns; expected a label then a square image's pixels "
+            "(785 for 28x28 MNIST)",
+        ),
+    ],
+    ids=["square_without_label", "neither_layout"],
+)
+def test_csv_whose_columns_are_not_a_label_and_a_square_image_is_refused(
+    spark, tmp_path, text, message
+):
+    (tmp_path / "digits.csv").write_text(text)
+    with pytest.raises(InputError, match=re.escape(message)):
+        read_digits(spark, str(tmp_path))
 
 
 def test_empty_csv_is_refused(spark, tmp_path):

@@ -243,11 +243,14 @@ def test_undecodable_bytes_raise_specimen_image_error(data):
     assert isinstance(caught.value, ValueError)
 
 
-def test_a_float_image_with_a_pixel_that_is_not_a_number_is_refused():
+@pytest.mark.parametrize("bad_pixel", [np.nan, np.inf, -np.inf], ids=["nan", "+inf", "-inf"])
+def test_a_float_image_with_a_pixel_that_is_not_a_number_is_refused(bad_pixel):
     values = np.zeros((28, 28), np.float32)
     values[10:18, 12:16] = 1.0
-    values[0, 0] = np.nan
+    values[0, 0] = bad_pixel
     buffer = io.BytesIO()
     Image.fromarray(values, mode="F").save(buffer, "TIFF")
-    with pytest.raises(SpecimenImageError, match="not numbers"):
+    with pytest.raises(
+        SpecimenImageError, match=r"^image has pixels that are not numbers \(NaN or infinity\)$"
+    ):
         image_to_mnist(buffer.getvalue())

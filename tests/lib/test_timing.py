@@ -28,11 +28,19 @@ def test_timed_runs_the_action_with_its_arguments_and_returns_its_duration():
 
 
 def test_in_background_runs_alongside_the_block_and_gives_the_actions_duration():
-    started = threading.Event()
-    with in_background(started.wait, 10) as duration:
+    released = threading.Event()
+    slept = []
+
+    def action(seconds):
+        released.wait(10)
+        time.sleep(seconds)
+        slept.append(seconds)
+
+    with in_background(action, 0.05) as duration:
         assert not duration.done()  # the action waits for the block
-        started.set()
-    assert duration.result() >= 0
+        released.set()
+    assert duration.result() >= 0.05
+    assert slept == [0.05]
 
 
 def test_a_failing_block_leaves_only_after_the_action_has_ended():

@@ -8,7 +8,8 @@ from pyspark import StorageLevel
 from pyspark.sql import functions as F
 
 from mnist_lr.config import load_config
-from mnist_lr.readers import read_digits
+from mnist_lr.dataset import CANONICAL_SCHEMA, with_image_size
+from mnist_lr.readers import Dataset, DigitInputs, read_digits
 from mnist_lr.training import digit_counts, fit_partitions, training_frame
 
 CONFIG = load_config(ROOT / "conf" / "default.yaml")
@@ -43,6 +44,21 @@ def test_without_a_test_set_the_split_is_a_hash_of_the_id_on_the_same_rows(spark
     assert counts[("test", 3)] + counts[("test", 7)] > 0
     assert frame.rdd.getNumPartitions() == 2
     spark.catalog.clearCache()
+
+
+def test_the_hash_split_follows_the_configured_seed(spark):
+    rows = [(f"d:{i}", 3 if i % 2 else 7, [0, 64, 128, 255]) for i in range(40)]
+    frame = with_image_size(spark.createDataFrame(rows, CANONICAL_SCHEMA), 2, 2)
+    inputs = DigitInputs(Dataset(frame, 2, 2, []), None)
+
+    def ids_in_test_split(seed: int) -> set[str]:
+        config = load_config(ROOT / "conf" / "default.yaml", [f"split.seed={seed}"])
+        split = training_frame(inputs, config).filter(F.col("split") == "test")
+        return {row.image_id for row in split.select("image_id").collect()}
+
+    assert ids_in_test_split(1) == ids_in_test_split(1)
+    assert ids_in_test_split(1) != ids_in_test_split(2)
+    assert 0 < len(ids_in_test_split(2)) < 40
 
 
 @pytest.mark.parametrize(
