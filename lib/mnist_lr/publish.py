@@ -2,7 +2,8 @@
 into place in one rename.
 
 A published directory therefore either is complete (its manifest is written last) or does not
-exist. An existing one is replaced only when the user asks (``overwrite``).
+exist. An existing one is replaced only when the user asks (``overwrite``), and only if it is a
+published directory of the same kind (it holds the manifest): never a user's folder or file.
 """
 
 import json
@@ -44,7 +45,9 @@ class Publisher:
         name: the published directory's name (a run id, or a dataset's name).
         overwrite: replace an already published directory.
         manifest_name: file written last (``_manifest.json`` for Parquet datasets, which
-            Spark's reader would otherwise take for a data file).
+            Spark's reader would otherwise take for a data file); it also tells a directory this
+            publisher may replace.
+        rename_hint: how the user names another output, for the refusals' hints.
     """
 
     def __init__(
@@ -54,6 +57,7 @@ class Publisher:
         name: str,
         overwrite: bool,
         manifest_name: str = MANIFEST,
+        rename_hint: str = "choose another --run-id",
     ):
         self.storage = storage
         root = storage.qualify(output_root).rstrip("/")  # a root's "file:/" ends in one
@@ -62,6 +66,7 @@ class Publisher:
         self.staging_path = f"{root}/{STAGING}/{name}.{token}"
         self.manifest_name = manifest_name
         self.overwrite = overwrite
+        self.rename_hint = rename_hint
         if not storage.can_write(output_root):
             raise OutputError(f"{output_root}: output path is not writable")
         self._clear_interrupted_attempts(f"{root}/{STAGING}", name)
@@ -129,7 +134,7 @@ class Publisher:
         if parent_and_name is None:
             raise OutputError(f"{path}: the output must be a directory below the root, not a root")
         root, name = parent_and_name
-        return cls(storage, root, name, overwrite, manifest_name)
+        return cls(storage, root, name, overwrite, manifest_name, "choose another --output")
 
     @contextmanager
     def discarding_on_failure(self) -> Iterator["Publisher"]:
@@ -141,10 +146,20 @@ class Publisher:
             raise
 
     def refuse_if_published(self) -> None:
-        """Raises OutputError when the run exists and overwriting was not asked for."""
-        if self.storage.exists(self.run_path) and not self.overwrite:
+        """Raises OutputError when something is at the published path and overwriting was not
+        asked for, or when it is not a published directory of this kind (no manifest)."""
+        if not self.storage.exists(self.run_path):
+            return
+        if not self.storage.exists(f"{self.run_path}/{self.manifest_name}"):
             raise OutputError(
-                f"{self.run_path}: already published (pass --overwrite to replace it)"
+                f"{self.run_path}: exists and holds no {self.manifest_name}, so it is not an "
+                "output of this job; it is never replaced, even with --overwrite",
+                hint=f"{self.rename_hint}, or move that path away yourself",
+            )
+        if not self.overwrite:
+            raise OutputError(
+                f"{self.run_path}: already published (pass --overwrite to replace it)",
+                hint=f"{self.rename_hint}, or pass --overwrite",
             )
 
     def staged(self, name: str) -> str:

@@ -101,5 +101,24 @@ def test_images_without_labels_are_ingested_only_when_allowed(spark, tmp_path, c
 def test_existing_dataset_is_refused(tmp_path, capsys):
     write_idx_pair(tmp_path / "idx", "train", *tiny_digits(10))
     (tmp_path / "ds").mkdir()
+    (tmp_path / "ds" / "_manifest.json").write_text("{}")
     assert run_ingest("--input", str(tmp_path / "idx"), "--output", str(tmp_path / "ds")) == 2
-    assert "already published (pass --overwrite" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "already published (pass --overwrite" in err
+    assert "hint: choose another --output, or pass --overwrite" in err
+
+
+@pytest.mark.parametrize("overwrite", [[], ["--overwrite"]])
+def test_ingest_never_replaces_what_it_did_not_publish_not_even_its_own_input(
+    tmp_path, capsys, overwrite
+):
+    images, labels = write_idx_pair(tmp_path / "idx", "train", *tiny_digits(10))
+    before = {path: path.read_bytes() for path in (images, labels)}
+    args = ["--input", str(tmp_path / "idx"), "--output", str(tmp_path / "idx"), *overwrite]
+
+    assert run_ingest(*args) == 2
+
+    err = capsys.readouterr().err
+    assert "idx: exists and holds no _manifest.json, so it is not an output of this job" in err
+    assert {path: path.read_bytes() for path in before} == before
+    assert sorted(p.name for p in (tmp_path / "idx").iterdir()) == sorted(p.name for p in before)

@@ -266,3 +266,21 @@ def test_float_images_with_pixels_that_are_not_numbers_are_skipped_and_counted(
     assert summary_line.endswith("; 3 unreadable images skipped")
     skipped = json.loads((tmp_path / "s" / "_score.json").read_text())["summary"]["skipped_images"]
     assert sorted(skipped) == ["minus_inf.tiff", "nan.tiff", "plus_inf.tiff"]
+
+
+def test_overwrite_never_replaces_the_run_or_the_input_it_scores(published_run, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(published_run[0], run)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "seven.png").write_bytes(drawn_seven())
+    kept = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+
+    for output in (run, tmp_path / "in", tmp_path):
+        code = run_score(
+            "--run", str(run), "--input", str(tmp_path / "in"), "--output", str(output),
+            "--overwrite",
+        )  # fmt: skip
+        assert code == 2
+        assert_one_error_line(capsys, "holds no _score.json, so it is not an output of this job")
+
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == kept

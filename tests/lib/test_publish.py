@@ -65,6 +65,21 @@ def test_published_run_is_refused_without_overwrite(spark, tmp_path):
         publish_run(spark, tmp_path, "r1")
 
 
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_what_was_not_published_here_is_never_replaced(spark, tmp_path, overwrite):
+    (tmp_path / "r1").mkdir()
+    (tmp_path / "r1" / "mine.txt").write_text("keep")
+    (tmp_path / "r2").write_text("a file")
+
+    for run_id in ("r1", "r2"):
+        with pytest.raises(OutputError, match=f"{run_id}: exists and holds no manifest.json"):
+            publish_run(spark, tmp_path, run_id, overwrite=overwrite)
+
+    assert [p.name for p in (tmp_path / "r1").iterdir()] == ["mine.txt"]
+    assert (tmp_path / "r2").read_text() == "a file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r1", "r2"]  # nothing staged
+
+
 def test_overwrite_replaces_the_run_whole(spark, tmp_path):
     publish_run(spark, tmp_path, "r1", marker="old")
     publish_run(spark, tmp_path, "r1", overwrite=True, marker="new")
