@@ -18,11 +18,12 @@ def run_ingest(*args: str) -> int:
     return ingest_job.run(ingest_job.main, ingest_job.parser(), [*args])
 
 
-def test_idx_with_test_files_becomes_train_and_test_parquet(spark, tmp_path):
+def test_idx_with_test_files_becomes_train_and_test_parquet(spark, tmp_path, capsys):
     write_idx_pair(tmp_path / "idx", "train", *tiny_digits(40, side=3, seed=1))
     write_idx_pair(tmp_path / "idx", "t10k", *tiny_digits(20, side=3, seed=2))
 
     assert run_ingest("--input", str(tmp_path / "idx"), "--output", str(tmp_path / "ds")) == 0
+    assert capsys.readouterr().out.endswith(" (train 40 rows, test 20 rows)\n")
 
     direct = read_digits(spark, str(tmp_path / "idx"))
     for split, dataset in (("train", direct.train), ("test", direct.test)):
