@@ -6,7 +6,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 
-from mnist_lr.errors import DataError, InputError, MnistLrError, PathError
+from mnist_lr.errors import BadImageError, DataError, InputError, MnistLrError, PathError
 
 log = logging.getLogger("mnist_lr")
 
@@ -89,7 +89,7 @@ def as_user_error(error: Exception) -> MnistLrError | None:
     text = str(error)
     match = _WORKER_ERROR.search(text)
     if match:
-        kinds = {cls.__name__: cls for cls in (InputError, DataError, MnistLrError)}
+        kinds = {cls.__name__: cls for cls in (InputError, BadImageError, DataError, MnistLrError)}
         return kinds.get(match[1], MnistLrError)(match[2].strip())
     match = _RAISED_IN_SQL.search(text)
     if match:

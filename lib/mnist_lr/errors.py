@@ -18,6 +18,15 @@ class InputError(MnistLrError):
     hint = "check the path and the format (--format idx|csv|parquet); see README 'Input formats'"
 
 
+class BadImageError(InputError):
+    """A specimen image file cannot be decoded into a digit (scoring)."""
+
+    hint = (
+        "fix or remove that image, or pass --on-bad-image skip to score the others "
+        "(the skipped ones are listed in _score.json)"
+    )
+
+
 class ConfigError(MnistLrError):
     """A configuration file, --set override or option is invalid."""
 

@@ -52,7 +52,8 @@ def require_streamable(uri: str) -> None:
 def open_uncompressed(uri: str, name: str) -> Iterator[BinaryIO]:
     """Opens ``uri`` for sequential reading, decompressing gzip (detected by its magic number).
 
-    Corrupt gzip data raises :class:`InputError` naming the file when it is read.
+    Corrupt gzip data raises :class:`InputError` naming the file as ``name`` when it is read;
+    the readers pass the file's full path, as the driver's errors give it.
     """
     fs, path = pa_fs.FileSystem.from_uri(pyarrow_uri(uri))
     with fs.open_input_stream(path, compression=None) as raw:

@@ -62,14 +62,30 @@ def gunzip_if_compressed(data: bytes, name: str) -> bytes:
         raise InputError(f"{name}: corrupt gzip data ({error})") from None
 
 
-def gunzip_prefix(data: bytes, name: str) -> bytes:
-    """Decompresses as much of a gzip file's first bytes as possible (to read its header)."""
+def gunzip_prefix(data: bytes, name: str, whole_file: bool) -> bytes:
+    """Decompresses as much of a gzip file's first bytes as possible (to read its header).
+
+    Args:
+        whole_file: ``data`` is the whole file, so a gzip stream that has not ended is cut.
+    """
     if not data.startswith(GZIP_MAGIC):
         return data
+    decompressor = zlib.decompressobj(wbits=31)
     try:
-        return zlib.decompressobj(wbits=31).decompress(data)
+        head = decompressor.decompress(data)
     except zlib.error as error:
         raise InputError(f"{name}: corrupt gzip data ({error})") from None
+    if whole_file and not decompressor.eof:
+        raise InputError(
+            f"{name}: truncated gzip data: the file ends after {len(data)} bytes, "
+            "before its compressed stream does"
+        )
+    return head
+
+
+def looks_like_idx(data: bytes) -> bool:
+    """Whether ``data`` (uncompressed) starts like an IDX file: two zero bytes, a data type."""
+    return len(data) >= 4 and data[:2] == b"\0\0" and data[2] in DATA_TYPE_NAMES
 
 
 def parse_header(data: bytes, name: str, expected_ndim: int) -> IdxHeader:
@@ -77,12 +93,17 @@ def parse_header(data: bytes, name: str, expected_ndim: int) -> IdxHeader:
     kind = "images" if expected_ndim == IMAGES_NDIM else "labels"
     if len(data) < 4:
         raise InputError(f"{name}: too short to be an IDX file ({len(data)} bytes)")
-    zero, data_type, ndim = struct.unpack(">HBB", data[:4])
-    if zero != 0 or data_type not in DATA_TYPE_NAMES:
+    if data[:4].isascii() and data[:4].decode().isprintable():
+        raise InputError(
+            f"{name}: not an IDX file but text (it starts with '{data[:4].decode()}'); "
+            "a CSV file is read with --format csv"
+        )
+    if not looks_like_idx(data):
         raise InputError(
             f"{name}: wrong magic number 0x{data[:4].hex()}, not an IDX file "
             f"(expected 0x0000080{expected_ndim} for MNIST {kind})"
         )
+    data_type, ndim = data[2], data[3]
     if data_type != UNSIGNED_BYTE:
         raise InputError(
             f"{name}: IDX data type is {DATA_TYPE_NAMES[data_type]} (0x{data_type:02X}); "

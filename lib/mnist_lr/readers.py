@@ -32,6 +32,8 @@ CSV_NAME = re.compile(r"\.csv(\.gz)?$")
 # MNIST's t10k, and names like EMNIST's emnist-digits-test.
 TEST_PREFIX = re.compile(r"(.*[-_.])?(t10k|test)")
 HEADER_BYTES = 4096
+# What a first line without a comma may be separated by instead, as the error names it.
+OTHER_SEPARATORS = {b";": "semicolons", b"\t": "tabs", b"|": "vertical bars", b" ": "spaces"}
 MAX_FIRST_LINE_BYTES = 1 << 20
 ROWS_PER_BATCH = 2048
 # Kept rows per IDX slice at most: bounds a partition's share of the cache and of MLlib's
@@ -202,6 +204,13 @@ def _is_data_file(entry: FileInfo) -> bool:
     return not entry.is_dir and not entry.name.startswith(("_", "."))
 
 
+def _require_not_empty(file: FileInfo, kind: str) -> None:
+    """Refuses an empty file, which Spark's file sources (``binaryFile``, Parquet) would skip
+    without a word, so that it would be neither read nor reported."""
+    if file.length == 0:
+        raise InputError(f"{file.path}: empty {kind} file")
+
+
 def data_files(storage: Storage, path: str) -> list[FileInfo]:
     """The data files at ``path``: the file itself, or a directory's visible files."""
     info = storage.info(path)
@@ -240,7 +249,7 @@ def _read_idx(
     keep_labels: Sequence[int] | None,
     partitions: int,
 ) -> DigitInputs:
-    pairs = _idx_pairs(storage, files, path, require_labels)
+    pairs = _idx_pairs(storage, files, path)
     test_prefixes = [prefix for prefix in pairs if TEST_PREFIX.fullmatch(prefix)]
     train_prefixes = [prefix for prefix in pairs if not TEST_PREFIX.fullmatch(prefix)]
     if not train_prefixes:
@@ -248,7 +257,7 @@ def _read_idx(
 
     def dataset(prefixes: list[str]) -> Dataset:
         chosen = {prefix: pairs[prefix] for prefix in prefixes}
-        return _idx_dataset(spark, storage, chosen, path, keep_labels, partitions)
+        return _idx_dataset(spark, storage, chosen, path, require_labels, keep_labels, partitions)
 
     train = dataset(train_prefixes)
     if not test_prefixes:
@@ -259,9 +268,9 @@ def _read_idx(
 
 
 def _idx_pairs(
-    storage: Storage, files: list[FileInfo], path: str, require_labels: bool
+    storage: Storage, files: list[FileInfo], path: str
 ) -> dict[str, tuple[FileInfo, FileInfo | None]]:
-    """Pairs every images file with the labels file of the same prefix."""
+    """Pairs every images file with the labels file of the same prefix, if there is one."""
     images: dict[str, FileInfo] = {}
     labels: dict[str, FileInfo] = {}
     for file in files:
@@ -277,15 +286,7 @@ def _idx_pairs(
             labels[prefix] = sibling
     if not images:
         raise InputError(f"{path}: no IDX images file (*-images-idx3-ubyte[.gz])")
-    pairs = {}
-    for prefix, images_file in sorted(images.items()):
-        labels_file = labels.get(prefix)
-        if labels_file is None and require_labels:
-            raise InputError(
-                f"{images_file.path}: no labels file beside it ({prefix}-labels-idx1-ubyte[.gz])"
-            )
-        pairs[prefix] = (images_file, labels_file)
-    return pairs
+    return {prefix: (images[prefix], labels.get(prefix)) for prefix in sorted(images)}
 
 
 def _sibling_labels(storage: Storage, images: FileInfo) -> FileInfo | None:
@@ -303,12 +304,17 @@ def _idx_dataset(
     storage: Storage,
     pairs: dict[str, tuple[FileInfo, FileInfo | None]],
     path: str,
+    require_labels: bool,
     keep_labels: Sequence[int] | None,
     partitions: int,
 ) -> Dataset:
     frames, sizes, sources = [], set(), []
     for prefix, (images, labels) in pairs.items():
         header = _idx_header(storage, images, idx.IMAGES_NDIM)
+        if labels is None and require_labels:
+            raise InputError(
+                f"{images.path}: no labels file beside it ({prefix}-labels-idx1-ubyte[.gz])"
+            )
         sizes.add((header.dims[1], header.dims[2]))
         kept_rows = header.count
         if labels is not None:
@@ -339,12 +345,14 @@ def _kept_rows(
 ) -> int:
     """How many rows carry one of ``keep_labels``, from the labels file (one byte per image)."""
     data = storage.read_head(labels.path, labels.length)
-    values = idx.decode_labels(data, labels.name, count, images.name)
+    values = idx.decode_labels(data, labels.path, count, images.path)
     return int(np.isin(values, keep_labels).sum())
 
 
 def _idx_header(storage: Storage, file: FileInfo, ndim: int) -> idx.IdxHeader:
-    head = idx.gunzip_prefix(storage.read_head(file.path, HEADER_BYTES), file.path)
+    _require_not_empty(file, "IDX")
+    whole_file = file.length <= HEADER_BYTES
+    head = idx.gunzip_prefix(storage.read_head(file.path, HEADER_BYTES), file.path, whole_file)
     return idx.parse_header(head, file.path, ndim)
 
 
@@ -368,13 +376,13 @@ def _idx_slice_parser(
         for batch in batches:
             for slice_number in batch.column("id").to_pylist():
                 if labels is not None and label_values is None:
-                    with open_uncompressed(labels.path, labels.name) as stream:
+                    with open_uncompressed(labels.path, labels.path) as stream:
                         data = stream.read()
-                    label_values = idx.decode_labels(data, labels.name, header.count, images.name)
+                    label_values = idx.decode_labels(data, labels.path, header.count, images.path)
                 start = header.count * slice_number // slices
                 stop = header.count * (slice_number + 1) // slices
-                with open_uncompressed(images.path, images.name) as stream:
-                    rows = idx.stream_rows(stream, header, images.name, start, stop, ROWS_PER_BATCH)
+                with open_uncompressed(images.path, images.path) as stream:
+                    rows = idx.stream_rows(stream, header, images.path, start, stop, ROWS_PER_BATCH)
                     for first, pixels in zip(range(start, stop, ROWS_PER_BATCH), rows, strict=True):
                         chunk_labels = (
                             None
@@ -442,6 +450,8 @@ def _read_csv(
                 f"{path}: {other} and {file.name} would give their digits the same image ids; "
                 "keep one of them"
             )
+    for file in csv_files:
+        _require_not_empty(file, "CSV")
     side, labelled = _csv_layout(storage, csv_files[0])
     if require_labels and not labelled:
         raise InputError(f"{csv_files[0].path}: no label column ({side * side} columns)")
@@ -457,6 +467,17 @@ def _csv_layout(storage: Storage, file: FileInfo) -> tuple[int, bool]:
     first_line = _first_line(storage, file)
     if not first_line:
         raise InputError(f"{file.path}: empty CSV file")
+    if idx.looks_like_idx(first_line):
+        raise InputError(
+            f"{file.path}: an IDX file, not CSV (it starts with the IDX magic number "
+            f"0x{first_line[:4].hex()}); IDX files are read with --format idx"
+        )
+    separator = next((s for s in OTHER_SEPARATORS if s in first_line), None)
+    if b"," not in first_line and separator is not None:
+        raise InputError(
+            f"{file.path}: no comma in its first line, but {OTHER_SEPARATORS[separator]}; "
+            "CSV files must be comma-separated"
+        )
     columns = first_line.count(b",") + 1
     for pixels, labelled in ((columns - 1, True), (columns, False)):
         side = math.isqrt(max(pixels, 0))
@@ -475,7 +496,7 @@ def _first_line(storage: Storage, file: FileInfo) -> bytes:
     while True:
         head = storage.read_head(file.path, size)
         if file.name.endswith(".gz"):
-            head = idx.gunzip_prefix(head, file.path)
+            head = idx.gunzip_prefix(head, file.path, whole_file=size >= file.length)
         if b"\n" in head or size >= file.length:
             return head.split(b"\n", 1)[0].strip()
         if size >= MAX_FIRST_LINE_BYTES:
@@ -495,11 +516,10 @@ def _csv_parser(
             for path, content in zip(
                 batch.column("path").to_pylist(), batch.column("content"), strict=True
             ):
-                name = path.rsplit("/", 1)[-1]
-                values = parse_csv_bytes(content.as_py(), name, pixel_count, labelled)
+                values = parse_csv_bytes(content.as_py(), path, pixel_count, labelled)
                 labels = values[:, 0] if labelled else None
                 pixels = values[:, 1:] if labelled else values
-                source = CSV_NAME.sub("", name)
+                source = CSV_NAME.sub("", path.rsplit("/", 1)[-1])
                 yield from canonical_batches(source, pixels, labels, keep_labels)
 
     return parse
@@ -525,19 +545,26 @@ def parse_csv_bytes(data: bytes, name: str, pixel_count: int, labelled: bool) ->
     """
     data = idx.gunzip_if_compressed(data, name)
     columns = pixel_count + int(labelled)
-    has_header = _is_csv_header(data.split(b"\n", 1)[0])
+    header_rows = int(_is_csv_header(data.split(b"\n", 1)[0]))
+    read_options = pa_csv.ReadOptions(
+        column_names=[f"c{i}" for i in range(columns)], skip_rows=header_rows
+    )
     try:
         table = pa_csv.read_csv(
             io.BytesIO(data),
-            read_options=pa_csv.ReadOptions(
-                column_names=[f"c{i}" for i in range(columns)], skip_rows=int(has_header)
-            ),
+            read_options=read_options,
             convert_options=pa_csv.ConvertOptions(
                 column_types={f"c{i}": pa.int64() for i in range(columns)}
             ),
         )
     except pa.ArrowInvalid as error:
-        raise InputError(f"{name}: {_arrow_csv_problem(error)}") from None
+        message = str(error).splitlines()[0]
+        if "Expected" in message and "columns" in message:
+            row = _row_with_wrong_column_count(data, read_options, header_rows)
+            raise InputError(f"{name}: wrong number of columns{row} ({message})") from None
+        if "conversion error" in message.lower():
+            raise InputError(f"{name}: non-numeric cell ({message})") from None
+        raise InputError(f"{name}: {message}") from None
     if table.num_rows == 0:
         raise InputError(f"{name}: no data rows")
     if any(column.null_count for column in table.columns):
@@ -553,13 +580,28 @@ def parse_csv_bytes(data: bytes, name: str, pixel_count: int, labelled: bool) ->
     return values
 
 
-def _arrow_csv_problem(error: pa.ArrowInvalid) -> str:
-    message = str(error).splitlines()[0]
-    if "Expected" in message and "columns" in message:
-        return f"wrong number of columns ({message})"
-    if "conversion error" in message.lower():
-        return f"non-numeric cell ({message})"
-    return message
+def _row_with_wrong_column_count(
+    data: bytes, read_options: pa_csv.ReadOptions, header_rows: int
+) -> str:
+    """`` in row N`` for a CSV file whose parse failed on a row's column count, else "".
+
+    pyarrow's parallel reader does not say which row that is; its serial reader does ("Row #N",
+    counting the header). So, on this failure only, the bytes already in memory are parsed
+    again serially as text, up to that row: in the normal case nothing is parsed twice.
+    """
+    serial = pa_csv.ReadOptions(
+        column_names=read_options.column_names, skip_rows=header_rows, use_threads=False
+    )
+    as_text = pa_csv.ConvertOptions(
+        column_types={name: pa.string() for name in read_options.column_names}
+    )
+    try:
+        pa_csv.read_csv(io.BytesIO(data), read_options=serial, convert_options=as_text)
+    except pa.ArrowInvalid as error:
+        match = re.search(r"Row #(\d+): Expected", str(error))
+        if match:
+            return f" in row {int(match[1]) - header_rows}"
+    return ""
 
 
 def _first_null_row(table: pa.Table) -> int:
@@ -578,6 +620,7 @@ def _read_parquet(
     keep_labels: Sequence[int] | None,
 ) -> Dataset:
     for file in files:
+        _require_not_empty(file, "Parquet")
         # Spark names its own files *.parquet; others (--format parquet) must say so inside.
         if not file.name.endswith(".parquet") and storage.read_head(file.path, 4) != b"PAR1":
             raise InputError(f"{file.path}: not a Parquet file (it does not start with PAR1)")

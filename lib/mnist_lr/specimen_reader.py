@@ -2,7 +2,8 @@
 
 Image files (PNG, JPEG, ... of any size and colour mode) are decoded on the executors and
 normalised the way MNIST was made (see :mod:`mnist_lr.specimens`). An image that cannot be
-decoded either fails the job or is skipped and counted, as the caller chooses.
+decoded, an empty file among them, either fails the job or is skipped and counted, as the caller
+chooses.
 """
 
 import re
@@ -15,7 +16,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from mnist_lr.dataset import CANONICAL_SCHEMA, with_image_size
-from mnist_lr.errors import InputError
+from mnist_lr.errors import BadImageError, InputError
 from mnist_lr.readers import (
     ARROW_SCHEMA,
     FORMATS,
@@ -107,6 +108,10 @@ def _read_images(
     images = [file for file in files if IMAGE_NAME.search(file.name)]
     if not images:
         raise InputError(f"{path}: no image files (.png, .jpg, ...)")
+    # Spark's binaryFile source skips empty files: they are bad images found here instead.
+    empty = [file for file in images if file.length == 0]
+    if empty and not skip_bad_images:
+        raise BadImageError(f"{empty[0].path}: not a decodable image: the file is empty")
     box = round(side * MNIST_BOX / MNIST_SIDE)
     decoded = (
         spark.read.format("binaryFile")
@@ -114,7 +119,8 @@ def _read_images(
         .mapInArrow(_image_decoder(side, box, skip_bad_images, in_folders), IMAGE_SCHEMA)
         .cache()
     )
-    skipped = [row.image_id for row in decoded.filter(F.col(PROBLEM).isNotNull()).collect()]
+    undecodable = [row.image_id for row in decoded.filter(F.col(PROBLEM).isNotNull()).collect()]
+    skipped = sorted(undecodable + [_image_id(file.path, in_folders) for file in empty])
     frame = decoded.filter(F.col(PROBLEM).isNull()).drop(PROBLEM)
     sources = [SourceFile(file.path, file.length, "images") for file in images]
     return Dataset(with_image_size(frame, side, side), side, side, sources), skipped
@@ -131,15 +137,14 @@ def _image_decoder(
             for path, content in zip(
                 batch.column("path").to_pylist(), batch.column("content"), strict=True
             ):
-                name = "/".join(path.rsplit("/", 2)[-2 if in_folders else -1 :])
                 try:
                     values = image_to_mnist(content.as_py(), size=side, box=box)
                     problem = None
                 except SpecimenImageError as error:
                     if not skip_bad_images:
-                        raise InputError(f"{name}: {error}") from None
+                        raise BadImageError(f"{path}: {error}") from None
                     values, problem = np.zeros(0, np.int32), str(error)
-                ids.append(name)
+                ids.append(_image_id(path, in_folders))
                 pixels.append(values.astype(np.int32))
                 problems.append(problem)
             yield pa.RecordBatch.from_arrays(
@@ -153,3 +158,8 @@ def _image_decoder(
             )
 
     return decode
+
+
+def _image_id(path: str, in_folders: bool) -> str:
+    """An image file's ``image_id``: its name, after its folder's when ``in_folders``."""
+    return "/".join(path.rsplit("/", 2)[-2 if in_folders else -1 :])

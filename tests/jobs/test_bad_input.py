@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import score as score_job
 import train as train_job
+from drawn import drawn_seven
 from mnist_files import tiny_digits, write_idx_pair
 
 from mnist_lr import idx, stages
@@ -93,7 +94,8 @@ def parquet_input(
 
 
 # Each case: a function making the input under a folder for images of a given side, and the
-# text the error line must hold.
+# text the error line must hold, in which {dir} stands for that folder's full path, as Hadoop
+# writes it (file:/...).
 CASES = {
     "unknown file system scheme": (
         lambda d, s: "nosuch://host/digits",
@@ -107,29 +109,29 @@ CASES = {
     ),
     "idx wrong magic": (
         lambda d, s: idx_input(d, s, images=b"\x12\x34\x08\x03" + bytes(12)),
-        "wrong magic number 0x12340803",
+        "{dir}/train-images-idx3-ubyte: wrong magic number 0x12340803",
     ),
     "idx data type not unsigned byte": (
         lambda d, s: idx_input(d, s, images=header(0x0D, 3, 40, s, s) + bytes(40 * s * s * 4)),
-        "IDX data type is float",
+        "{dir}/train-images-idx3-ubyte: IDX data type is float",
     ),
     "idx truncated data": (
         lambda d, s: idx_input(d, s, images=idx.encode(tiny_digits(40, side=s)[0])[:-3]),
-        "truncated: header says 40 items",
+        "{dir}/train-images-idx3-ubyte: truncated: header says 40 items",
     ),
     "idx header count disagrees with bytes": (
         lambda d, s: idx_input(
             d, s, images=header(8, 3, 30, s, s) + bytes(40 * s * s), labels=idx.encode(np.zeros(30))
         ),
-        "longer than its header says",
+        "{dir}/train-images-idx3-ubyte: longer than its header says",
     ),
     "idx images and labels counts differ": (
         lambda d, s: idx_input(d, s, labels=idx.encode(np.zeros(39, np.uint8))),
-        "header says 40 images but",
+        "{dir}/train-images-idx3-ubyte: header says 40 images but {dir}/train-labels",
     ),
     "idx labels outside 0..9": (
         lambda d, s: idx_input(d, s, labels=idx.encode(np.full(40, 12, np.uint8))),
-        "label 12 at index 0 is outside 0..9",
+        "{dir}/train-labels-idx1-ubyte: label 12 at index 0 is outside 0..9",
     ),
     "idx train and test image sizes differ": (
         lambda d, s: (
@@ -139,24 +141,47 @@ CASES = {
         )[2],
         "test images are",
     ),
+    "idx empty file beside others": (
+        lambda d, s: (idx_input(d, s), (d / "t10k-images-idx3-ubyte").write_bytes(b""), d)[2],
+        "{dir}/t10k-images-idx3-ubyte: empty IDX file",
+    ),
+    "idx gzip cut inside its own header": (
+        lambda d, s: idx_input(d, s, images=gzip.compress(idx.encode(tiny_digits(40, s)[0]))[:10]),
+        "{dir}/train-images-idx3-ubyte: truncated gzip data: the file ends after 10 bytes",
+    ),
     "idx corrupt gzip": (
         lambda d, s: idx_input(d, s, images=corrupt_gzip(s)),
-        "corrupt gzip data",
+        "{dir}/train-images-idx3-ubyte: corrupt gzip data",
     ),
     "csv wrong number of columns": (
         lambda d, s: csv_input(d, csv_rows(s, last_row_columns=3)),
-        "wrong number of columns",
+        "{dir}/digits.csv: wrong number of columns in row 21 (CSV parse error: Expected",
     ),
-    "csv non-numeric cell": (lambda d, s: csv_input(d, csv_rows(s, "x")), "non-numeric cell"),
+    "csv non-numeric cell": (
+        lambda d, s: csv_input(d, csv_rows(s, "x")),
+        "{dir}/digits.csv: non-numeric cell",
+    ),
     "csv pixel outside 0..255": (
         lambda d, s: csv_input(d, csv_rows(s, "300")),
-        "pixel value outside 0..255 in row 21",
+        "{dir}/digits.csv: pixel value outside 0..255 in row 21",
     ),
-    "csv empty cell": (lambda d, s: csv_input(d, csv_rows(s, "")), "empty cell in row 21"),
-    "csv empty file": (lambda d, s: csv_input(d, ""), "empty CSV file"),
+    "csv empty cell": (
+        lambda d, s: csv_input(d, csv_rows(s, "")),
+        "{dir}/digits.csv: empty cell in row 21",
+    ),
+    "csv empty file": (lambda d, s: csv_input(d, ""), "{dir}/digits.csv: empty CSV file"),
+    "csv empty file beside another": (
+        lambda d, s: (csv_input(d, csv_rows(s)), (d / "e.csv").write_text(""), d)[2],
+        "{dir}/e.csv: empty CSV file",
+    ),
+    "csv separated by semicolons": (
+        lambda d, s: csv_input(d, csv_rows(s).replace(",", ";")),
+        "{dir}/digits.csv: no comma in its first line, but semicolons; CSV files must be "
+        "comma-separated",
+    ),
     "csv header only": (
         lambda d, s: csv_input(d, ",".join(["label"] + [f"p{i}" for i in range(s * s)]) + "\n"),
-        "no data rows",
+        "{dir}/digits.csv: no data rows",
     ),
     "parquet pixel array of the wrong length": (
         lambda d, s: parquet_input(d, s, last_pixels=[0, 0, 0]),
@@ -181,6 +206,10 @@ CASES = {
     "parquet image without an id and with a bad pixel array": (
         lambda d, s: parquet_input(d, s, last_pixels=[0, 0, 0], last_id=None),
         ".parquet: image without an id has 3 pixels",
+    ),
+    "parquet empty file beside others": (
+        lambda d, s: (parquet_input(d, s), (d / "part-99999-empty.parquet").write_bytes(b""), d)[2],
+        "{dir}/part-99999-empty.parquet: empty Parquet file",
     ),
     "parquet label outside 0..9": (
         lambda d, s: parquet_input(d, s, last_label=12),
@@ -227,8 +256,29 @@ def test_bad_input_is_one_error_line_and_nothing_is_published(
             score_job, ["--run", str(run), "--input", str(source), "--output", str(output / "s")]
         )
     assert code == 2
-    assert_one_error_line(capsys, message)
+    assert_one_error_line(capsys, message.format(dir=f"file:{tmp_path / 'in'}"))
     assert nothing_published(output)
+
+
+def test_an_empty_image_beside_a_good_one_is_a_bad_image(published_run, tmp_path, capsys):
+    # Spark's binaryFile source skips empty files: the job scored the good image alone.
+    run, _ = published_run
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "seven.png").write_bytes(drawn_seven())
+    (tmp_path / "in" / "empty.png").write_bytes(b"")
+    args = ["--run", str(run), "--input", str(tmp_path / "in")]
+
+    assert run_job(score_job, [*args, "--output", str(tmp_path / "f")]) == 2
+    assert_one_error_line(
+        capsys, f"file:{tmp_path}/in/empty.png: not a decodable image: the file is empty"
+    )
+    assert not (tmp_path / "f").exists()
+
+    code = run_job(score_job, [*args, "--output", str(tmp_path / "s"), "--on-bad-image", "skip"])
+    assert code == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith("; 1 unreadable images skipped")
+    summary = json.loads((tmp_path / "s" / "_score.json").read_text())["summary"]
+    assert (summary["specimens"], summary["skipped_images"]) == (1, ["empty.png"])
 
 
 @pytest.mark.parametrize(

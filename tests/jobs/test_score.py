@@ -27,13 +27,14 @@ def run_score(*args: str) -> int:
     return score_job.run(score_job.main, score_job.parser(), [*args])
 
 
-def assert_one_error_line(capsys, message: str) -> None:
+def assert_one_error_line(capsys, message: str, hint: str = "") -> None:
     """Apart from its log records, the job wrote to stderr one ``error:`` line holding
-    ``message`` and its ``hint:`` line, and nothing else: no stack trace."""
+    ``message`` and its ``hint:`` line (starting with ``hint``), and nothing else: no stack
+    trace."""
     captured = capsys.readouterr()
     own = [line for line in captured.err.splitlines() if line and not LOG_RECORD.match(line)]
     assert len(own) == 2, captured.err
-    assert own[0].startswith("error: ") and own[1].startswith("hint: "), captured.err
+    assert own[0].startswith("error: ") and own[1].startswith(f"hint: {hint}"), captured.err
     assert message in own[0], captured.err
 
 
@@ -175,7 +176,9 @@ def test_a_folder_of_drawn_digits_is_scored(published_run, tmp_path, capsys):
         "--run", str(run), "--input", str(tmp_path / "in"), "--output", str(tmp_path / "f")
     )
     assert code == 2
-    assert_one_error_line(capsys, "error: broken.png: not a decodable image")
+    assert_one_error_line(
+        capsys, f"error: file:{tmp_path / 'in' / 'broken.png'}: not a decodable image"
+    )
     assert not (tmp_path / "f").exists()
 
     code = run_score(
@@ -240,8 +243,11 @@ def test_a_float_image_with_a_pixel_that_is_not_a_number_fails_the_job_naming_th
     )
 
     assert code == 2
+    image = tmp_path / "in" / f"{pixel}.tiff"
     assert_one_error_line(
-        capsys, f"error: {pixel}.tiff: image has pixels that are not numbers (NaN or infinity)"
+        capsys,
+        f"error: file:{image}: image has pixels that are not numbers (NaN or infinity)",
+        hint="fix or remove that image, or pass --on-bad-image skip to score the others",
     )
     assert not (tmp_path / "s").exists()
 

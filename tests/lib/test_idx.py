@@ -29,8 +29,14 @@ def test_decode_pair_returns_pixels_rows_and_labels(compress):
 
 def test_gunzip_prefix_reads_a_header_from_the_first_bytes_only():
     data = gzip.compress(idx.encode(np.zeros((500, 28, 28), np.uint8)))
-    head = idx.gunzip_prefix(data[:200], "f")
+    head = idx.gunzip_prefix(data[:200], "f", whole_file=False)
     assert idx.parse_header(head, "f", 3).dims == (500, 28, 28)
+
+
+def test_a_gzip_file_cut_inside_its_header_is_called_truncated():
+    cut = gzip.compress(idx.encode(IMAGES))[:10]  # the gzip header: no IDX byte decompressed
+    with pytest.raises(InputError, match=r"^f\.gz: truncated gzip data: the file ends after 10 "):
+        idx.gunzip_prefix(cut, "f.gz", whole_file=True)
 
 
 @pytest.mark.parametrize(
@@ -38,6 +44,7 @@ def test_gunzip_prefix_reads_a_header_from_the_first_bytes_only():
     [
         (b"\x00\x00", "too short"),
         (b"\x12\x34\x08\x03" + bytes(12), "wrong magic number 0x12340803"),
+        (b"3,0,255,0\n", "not an IDX file but text \\(it starts with '3,0,'\\)"),
         (b"\x00\x00\x0d\x03" + bytes(12), "data type is float"),
         (b"\x00\x00\x08\x01" + bytes(4), "has 1 dimensions"),
         (b"\x00\x00\x08\x03" + bytes(4), "truncated IDX header"),

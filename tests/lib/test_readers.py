@@ -149,8 +149,26 @@ def test_truncated_data_fails_on_the_executor_with_the_file_named(spark, tmp_pat
     images_path.write_bytes(images_path.read_bytes()[:-5])
 
     inputs = read_digits(spark, str(tmp_path))
-    with pytest.raises(Exception, match="train-images-idx3-ubyte: truncated"):
+    with pytest.raises(Exception, match=re.escape(f"file:{images_path}: truncated")):
         inputs.train.frame.count()
+
+
+def test_a_bad_csv_file_on_the_executor_is_named_by_its_full_path_and_row(spark, tmp_path):
+    # The same name in train/ and test/: only the full path tells which file is bad.
+    images, labels = tiny_digits(3, side=2)
+    for split in ("train", "test"):
+        (tmp_path / split).mkdir()
+        (tmp_path / split / "digits.csv").write_text(csv_text(images, labels, header=True))
+    bad = tmp_path / "test" / "digits.csv"
+    bad.write_text(bad.read_text().replace("\n2,", "\n2,0,", 1))  # row 3 gets a sixth column
+
+    inputs = read_digits(spark, str(tmp_path))
+
+    inputs.train.frame.count()
+    with pytest.raises(
+        Exception, match=re.escape(f"file:{bad}: wrong number of columns in row 3 (CSV parse")
+    ):
+        inputs.test.frame.count()
 
 
 def test_test_images_of_another_size_are_refused(spark, tmp_path):
@@ -236,7 +254,8 @@ def test_a_csv_file_beside_its_own_gzip_copy_is_refused(spark, tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("3,1,2,3\n", "wrong number of columns"),
+        ("3,1,2,3\n", "wrong number of columns in row 1 "),
+        ("label,a,b,c,d\n3,1,2,3,4\n\n3,1,2,3,4,5\n", "wrong number of columns in row 2 "),
         ("3,1,2,x,4\n", "non-numeric cell"),
         ("3,1,2,,4\n", "empty cell in row 1"),
         ("3,1,2,3,4\n7,1,256,3,4\n", "pixel value outside 0..255 in row 2"),
@@ -302,6 +321,80 @@ def test_empty_csv_is_refused(spark, tmp_path):
     (tmp_path / "digits.csv").write_text("")
     with pytest.raises(InputError, match="empty CSV file"):
         read_digits(spark, str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("empty_name", "kind"),
+    [
+        ("b.csv", "CSV"),
+        ("t10k-labels-idx1-ubyte.gz", "IDX"),
+        ("part-99999-empty.parquet", "Parquet"),
+    ],
+)
+def test_an_empty_file_beside_others_is_refused_in_every_format(spark, tmp_path, empty_name, kind):
+    # Spark's binaryFile and Parquet sources skip empty files without a word.
+    images, labels = tiny_digits(4, side=2)
+    folder = tmp_path / kind
+    if kind == "CSV":
+        folder.mkdir()
+        (folder / "a.csv").write_text(csv_text(images, labels, header=False))
+    elif kind == "IDX":
+        write_idx_pair(folder, "train", images, labels)
+        write_idx_pair(folder, "t10k", images, labels)
+    else:
+        write_idx_pair(tmp_path / "idx", "train", images, labels)
+        read_digits(spark, str(tmp_path / "idx")).train.frame.write.parquet(str(folder))
+    (folder / empty_name).write_bytes(b"")
+
+    with pytest.raises(
+        InputError, match=re.escape(f"file:{folder / empty_name}: empty {kind} file")
+    ):
+        read_digits(spark, str(folder))
+
+
+def test_a_gzip_file_cut_before_its_first_idx_byte_is_called_truncated(spark, tmp_path):
+    images_path, _ = write_idx_pair(tmp_path, "train", *tiny_digits(4))
+    images_path.write_bytes(images_path.read_bytes()[:10])
+    with pytest.raises(
+        InputError, match=re.escape(f"file:{images_path}: truncated gzip data: the file ends")
+    ):
+        read_digits(spark, str(tmp_path))
+
+
+def test_a_csv_separated_by_semicolons_is_refused_with_the_separator_named(spark, tmp_path):
+    text = csv_text(*tiny_digits(3, side=2), header=False).replace(",", ";")
+    (tmp_path / "digits.csv").write_text(text)
+    with pytest.raises(
+        InputError,
+        match=re.escape(
+            f"file:{tmp_path}/digits.csv: no comma in its first line, but semicolons; "
+            "CSV files must be comma-separated"
+        ),
+    ):
+        read_digits(spark, str(tmp_path))
+
+
+def test_a_format_that_does_not_match_the_files_names_the_format_they_have(spark, tmp_path):
+    images, labels = tiny_digits(3, side=2)
+    images_path, _ = write_idx_pair(tmp_path / "idx", "train", images, labels)
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "digits.csv").write_text(csv_text(images, labels, header=False))
+
+    with pytest.raises(
+        InputError,
+        match=re.escape(
+            f"file:{images_path}: an IDX file, not CSV (it starts with the IDX magic number "
+            "0x00000803); IDX files are read with --format idx"
+        ),
+    ):
+        read_digits(spark, str(tmp_path / "idx"), "csv")
+    with pytest.raises(
+        InputError,
+        match=re.escape(
+            f"file:{tmp_path}/csv/digits.csv: not an IDX file but text (it starts with '0,"
+        ),
+    ):
+        read_digits(spark, str(tmp_path / "csv"), "idx")
 
 
 def test_real_mnist_test_set(spark, shared_mnist):

@@ -5,8 +5,9 @@ import pytest
 from drawn import drawn_seven, drawn_three
 from mnist_files import tiny_digits, write_idx_pair
 
+from mnist_lr.cli import as_user_error
 from mnist_lr.dataset import image_size
-from mnist_lr.errors import InputError
+from mnist_lr.errors import BadImageError, InputError
 from mnist_lr.readers import read_digits
 from mnist_lr.specimen_reader import read_specimens
 from mnist_lr.specimens import image_to_mnist
@@ -29,16 +30,25 @@ def test_image_folder_is_decoded_on_executors_into_mnist_rows(spark, tmp_path):
     np.testing.assert_array_equal(rows["seven-rgba.png"].pixels, expected)
 
 
-def test_unreadable_image_fails_or_is_skipped_and_counted(spark, tmp_path):
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(b"not an image", "cannot identify image file"), (b"", "the file is empty")],
+    ids=["undecodable", "empty"],  # Spark's binaryFile source skips empty files
+)
+def test_unreadable_image_fails_or_is_skipped_and_counted(spark, tmp_path, content, problem):
     (tmp_path / "seven.png").write_bytes(drawn_seven())
-    (tmp_path / "broken.png").write_bytes(b"not an image")
+    (tmp_path / "broken.png").write_bytes(content)
 
     dataset, skipped = read_specimens(spark, str(tmp_path), None, 28, 28, skip_bad_images=True)
     assert skipped == ["broken.png"]
     assert [row.image_id for row in dataset.frame.collect()] == ["seven.png"]
 
-    with pytest.raises(Exception, match="broken.png: "):
+    with pytest.raises(
+        Exception, match=re.escape(f"file:{tmp_path}/broken.png: not a decodable image: {problem}")
+    ) as error:
         read_specimens(spark, str(tmp_path), None, 28, 28, skip_bad_images=False)
+    # Raised on an executor (undecodable) or on the driver (empty): the same error either way.
+    assert isinstance(as_user_error(error.value), BadImageError)
 
 
 def test_specimens_of_another_size_are_refused(spark, tmp_path):
