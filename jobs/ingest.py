@@ -49,9 +49,7 @@ def main(args: argparse.Namespace) -> int:
         with timer.phase("write") as facts:
             for split, dataset in ingested_splits(inputs).items():
                 publisher.write_parquet(dataset.frame, split)
-                facts[split or "dataset"] = spark.read.parquet(
-                    publisher.staged(split)
-                ).count()
+                facts[split or "dataset"] = spark.read.parquet(publisher.staged(split)).count()
         path = publisher.publish(dataset_manifest(inputs, timer.seconds))
     rows = ", ".join(f"{name} {count:,} rows" for name, count in facts.items())
     print(f"wrote canonical dataset {path} ({rows})")

@@ -4,21 +4,23 @@ spark-submit jobs/train.py --config conf/default.yaml --input PATH --output DIR
 """
 
 import argparse
-import re
 import sys
-from datetime import UTC, datetime
 
 from pyspark import StorageLevel
 
 from mnist_lr.cli import add_input_arguments, add_verbose_argument, run
-from mnist_lr.config import load_config, parse_digits
-from mnist_lr.errors import ConfigError
+from mnist_lr.config import load_config
 from mnist_lr.evaluate import evaluate, evaluation_outputs, with_run_id
 from mnist_lr.manifest import build_manifest, utc_now
+from mnist_lr.options import (
+    RUN_ID_MAX_LENGTH,
+    checked_run_id,
+    require_separate_test_input,
+)
 from mnist_lr.publish import Publisher
 from mnist_lr.readers import read_digits
 from mnist_lr.run_outputs import RunFacts
-from mnist_lr.run_report import pictured_digits, write_run_report
+from mnist_lr.run_report import REPORT, pictured_digits, write_run_report
 from mnist_lr.session import build_session
 from mnist_lr.stages import save_model
 from mnist_lr.storage import Storage
@@ -30,8 +32,6 @@ from mnist_lr.training import (
     require_both_digits,
     training_frame,
 )
-
-RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -62,7 +62,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--run-id",
         metavar="ID",
-        help="name of the run directory (default: UTC time, e.g. 20261127T101500Z)",
+        help="name of the run directory: a letter or digit, then letters, digits, '.', '_' or "
+        f"'-', at most {RUN_ID_MAX_LENGTH} characters (default: UTC time, e.g. 20261127T101500Z)",
     )
     p.add_argument(
         "--digits",
@@ -85,14 +86,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(args: argparse.Namespace) -> int:
     started_at = utc_now()
-    overrides = list(args.set)
-    if args.digits:
-        negative, positive = parse_digits(args.digits)
-        overrides += [f"digits.negative={negative}", f"digits.positive={positive}"]
-    config = load_config(args.config, overrides)
-    run_id = args.run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    if not RUN_ID.match(run_id):
-        raise ConfigError(f"--run-id {run_id}: use letters, digits, '.', '_' and '-' only")
+    config = load_config(args.config, args.set, args.digits)
+    run_id = checked_run_id(args.run_id)
+    require_separate_test_input(args.input, args.test_input)
     negative, positive = config["digits"]["negative"], config["digits"]["positive"]
 
     timer = PhaseTimer()
@@ -115,7 +111,11 @@ def main(args: argparse.Namespace) -> int:
             # On disk: storage memory is left to MLlib's training blocks, read every iteration.
             frame = training_frame(inputs, config, StorageLevel.DISK_ONLY)
             counts = digit_counts(frame)
-            require_both_digits(counts, negative, positive)
+            train_source = f"--input {args.input}"
+            test_source = (
+                f"--test-input {args.test_input}" if args.test_input is not None else train_source
+            )
+            require_both_digits(counts, negative, positive, train_source, test_source)
             facts.update({f"{s}_{d}": n for (s, d), n in sorted(counts.items())})
         with timer.phase("fit") as facts:
             model = fit_model(frame, config, inputs.train.height * inputs.train.width, counts)
@@ -148,11 +148,11 @@ def main(args: argparse.Namespace) -> int:
         with in_background(save_model, model, publisher.staged("model"), storage) as model_saved:
             with timer.phase("figures") as facts:
                 publisher.write_parquet(pictured_digits(predictions, frame, run_facts), "digits")
-                facts["files"] = len(
-                    write_run_report(
-                        spark, storage, publisher.staging_path, run_facts, evaluation, coefficients
-                    )
+                written = write_run_report(
+                    spark, storage, publisher.staging_path, run_facts, evaluation, coefficients
                 )
+                facts["figures"] = sum(path != REPORT for path in written)
+                facts["report"] = REPORT
             with timer.phase("publish") as facts:
                 facts["model_saved_in"] = round(model_saved.result(), 1)
         # The manifest, written last with one rename, records every phase including publish.

@@ -30,6 +30,7 @@ def spark():
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
         .config("spark.jars", str(ROOT / "dist" / "mnist_lr.jar"))  # made by `make jar`
+        .config("spark.python.daemon.module", "mnist_lr.daemon")  # as conf/spark-local.conf
         .config(
             "spark.driver.extraJavaOptions",
             f"-Dlog4j2.configurationFile={ROOT}/conf/log4j2.properties",

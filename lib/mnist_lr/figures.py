@@ -421,7 +421,7 @@ def _digit_grid(
     grid_width = cols * (width + gap) - gap
     grid_height = rows * (band + height)
     fig_width = max(4.0, grid_width * inches_per_pixel + 2 * GRID_MARGIN_INCHES)
-    fig_height = max(2.0, grid_height * inches_per_pixel + GRID_HEADER_INCHES)
+    fig_height = max(3.0, grid_height * inches_per_pixel + GRID_HEADER_INCHES)
     fig = Figure(figsize=(fig_width, fig_height))
     fig.suptitle(title, y=1 - GRID_MARGIN_INCHES / fig_height, va="top")
     box_width = grid_width * inches_per_pixel / fig_width

@@ -75,16 +75,19 @@ def digit_counts(frame: DataFrame) -> Counter:
     return Counter({(row[SPLIT], row[LABEL_DIGIT]): row["count"] for row in rows})
 
 
-def require_both_digits(counts: Counter, negative_digit: int, positive_digit: int) -> None:
-    """Refuses to fit when a split lacks one of the digits.
+def require_both_digits(
+    counts: Counter, negative_digit: int, positive_digit: int, train_source: str, test_source: str
+) -> None:
+    """Refuses to fit when a split lacks one of the digits; the error names the split's
+    source (e.g. ``--input data/mnist``).
 
     MLlib would otherwise fit a degenerate model (an infinite intercept) without complaint.
     """
-    for split in (TRAIN, TEST):
+    for split, source in ((TRAIN, train_source), (TEST, test_source)):
         missing = [d for d in (negative_digit, positive_digit) if counts[(split, d)] == 0]
         if missing:
             raise DataError(
-                f"the {split} split has no digit {' or '.join(map(str, missing))} "
+                f"{source}: the {split} split has no digit {' or '.join(map(str, missing))} "
                 f"(digits {negative_digit},{positive_digit} chosen)"
             )
 

@@ -1,4 +1,7 @@
 import json
+import os
+import re
+import shutil
 import subprocess
 
 import numpy as np
@@ -12,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 
 from mnist_lr import idx
+from mnist_lr.options import checked_run_id
 from mnist_lr.readers import read_digits
 
 # The jobs run in-process on the suite's session (local[2], the project's jar on its classpath),
@@ -46,6 +50,114 @@ def test_help_documents_every_option():
         "--format",
     ):
         assert option in text
+    assert (
+        "--run-id ID name of the run directory: a letter or digit, then letters, digits, '.', "
+        "'_' or '-', at most 200 characters" in " ".join(text.split())
+    )
+
+
+def refused_before_spark(monkeypatch, capsys, *args: str) -> list[str]:
+    """The error and hint lines of a train run that must stop before Spark starts."""
+
+    def no_spark(*_):
+        raise AssertionError("Spark was started")
+
+    monkeypatch.setattr(train_job, "build_session", no_spark)
+    assert run_train(*args) == 2
+    return [
+        line
+        for line in capsys.readouterr().err.splitlines()
+        if line.startswith(("error:", "hint:"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("run_id", "message"),
+    [
+        ("--run-id=", "--run-id '': a run id cannot be empty"),
+        (
+            "_x",
+            "--run-id _x: start with a letter or digit, then use letters, digits, '.', '_' and '-' "
+            "only",
+        ),
+        (
+            "a b",
+            "--run-id 'a b': start with a letter or digit, then use letters, digits, '.', '_' and "
+            "'-' only",
+        ),
+        (
+            "r" * 201,
+            "--run-id rrrrrrrrrrrrrrrrrrrr...: 201 characters long, at most 200 are allowed",
+        ),
+    ],
+)
+def test_run_ids_that_cannot_name_a_run_directory_are_refused_before_spark_starts(
+    run_id, message, tmp_path, monkeypatch, capsys
+):
+    option = [run_id] if run_id.startswith("--") else ["--run-id", run_id]
+    lines = refused_before_spark(
+        monkeypatch, capsys, "--input", str(tmp_path), "--output", str(tmp_path / "o"), *option
+    )
+    assert lines == [
+        f"error: {message}",
+        "hint: the run id names the run's directory, DIR/RUN_ID under --output; leave out "
+        "--run-id to name the run by the UTC time",
+    ]
+
+
+def test_run_ids_up_to_200_characters_are_taken_and_the_default_is_the_utc_time():
+    assert checked_run_id("3v7-reg0.01_" + "r" * 188) == "3v7-reg0.01_" + "r" * 188
+    assert re.fullmatch(r"\d{8}T\d{6}Z", checked_run_id(None))
+
+
+@pytest.mark.parametrize(
+    "same",
+    [
+        "{input}/",
+        "{input}/./",
+        "{input}/../in",
+        "file:{input}",
+        "file://{input}",
+        "relative",
+        "link",
+    ],
+)
+def test_a_test_input_that_is_the_input_is_refused_before_spark_starts(
+    same, tmp_path, monkeypatch, capsys
+):
+    source = tmp_path / "in"
+    source.mkdir()
+    (tmp_path / "link").symlink_to(source)
+    test_input = {"relative": os.path.relpath(source), "link": str(tmp_path / "link")}.get(
+        same, same.format(input=source)
+    )
+    lines = refused_before_spark(
+        monkeypatch,
+        capsys,
+        "--input",
+        str(source),
+        "--test-input",
+        test_input,
+        "--output",
+        str(tmp_path / "o"),
+    )
+    assert lines[0] == (
+        f"error: --test-input {test_input}: the same path as --input {source}, so the model would "
+        "be tested on the rows it was trained on"
+    )
+    assert lines[1].startswith("hint: pass a separate test set, or leave out --test-input")
+
+
+def test_digits_set_by_both_options_are_refused_before_spark_starts(tmp_path, monkeypatch, capsys):
+    lines = refused_before_spark(
+        monkeypatch, capsys, "--input", str(tmp_path), "--output", str(tmp_path / "o"),
+        "--set", "digits.negative=9", "--digits", "4,9",
+    )  # fmt: skip
+    assert lines == [
+        "error: --digits 4,9 and --set digits.negative=9: both set the digits",
+        "hint: pass --digits NEG,POS or --set digits.negative=... and --set digits.positive=..., "
+        "not both",
+    ]
 
 
 def test_spark_submit_publishes_a_complete_run(spark, published_run):
@@ -54,6 +166,11 @@ def test_spark_submit_publishes_a_complete_run(spark, published_run):
     assert "test accuracy=" in output
     for phase in ("read", "prepare", "fit", "evaluate", "publish"):
         assert f"mnist_lr: {phase}: done in" in output
+    figures = len(list((run / "figures").glob("*.png")))
+    assert figures == 6
+    assert re.search(
+        rf"mnist_lr: figures: done in [\d.]+ s, figures={figures}, report=report.html\n", output
+    )
     assert "INFO SparkContext" not in output  # Spark itself logs at WARN
 
     assert sorted(p.name for p in run.iterdir() if not p.name.startswith(".")) == sorted(
@@ -239,7 +356,7 @@ def test_data_error_on_executor_is_one_line(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert code == 2
-    assert "error: train-images-idx3-ubyte: truncated: header says 30 items of 4 bytes" in err
+    assert f"error: file:{images_path}: truncated: header says 30 items of 4 bytes" in err
     assert "Traceback" not in err
     assert not (tmp_path / "runs" / "x").exists()
     assert not list((tmp_path / "runs").glob("_staging/*"))
@@ -262,9 +379,25 @@ def test_absent_digit_and_existing_run_are_refused(spark, mnist_sample, tmp_path
         "split.test_fraction=0.01",
     )
     assert code == 2
-    assert "error: the test split has no digit" in capsys.readouterr().err
+    assert (
+        f"error: --input {tmp_path / 'in'}: the test split has no digit 3 or 7 (digits 3,7 chosen)"
+        in capsys.readouterr().err
+    )
+
+    only_threes = tiny_digits(30)[0], np.full(30, 3, np.uint8)
+    write_idx_pair(tmp_path / "threes", "t10k", *only_threes)
+    code = run_train(
+        "--input", str(tmp_path / "in"), "--test-input", str(tmp_path / "threes"),
+        "--output", str(tmp_path / "runs"), "--run-id", "x",
+    )  # fmt: skip
+    assert code == 2
+    assert (
+        f"error: --test-input {tmp_path / 'threes'}: the test split has no digit 7 "
+        "(digits 3,7 chosen)" in capsys.readouterr().err
+    )
 
     (tmp_path / "runs" / "taken").mkdir(parents=True)
+    (tmp_path / "runs" / "taken" / "manifest.json").write_text("{}")
     code = run_train(
         "--input", str(mnist_sample), "--output", str(tmp_path / "runs"), "--run-id", "taken"
     )
@@ -273,11 +406,15 @@ def test_absent_digit_and_existing_run_are_refused(spark, mnist_sample, tmp_path
 
 
 @pytest.mark.parametrize("job", ["train", "ingest"])
-def test_spark_submit_reports_an_executor_error_as_one_line(job, tmp_path):
-    from mnist_files import spark_submit_job, tiny_digits, write_idx_pair
+def test_spark_submit_reports_an_executor_error_as_one_line(job, mnist_sample, tmp_path):
+    from mnist_files import spark_submit_job
 
-    images, _ = write_idx_pair(tmp_path / "in", "train", *tiny_digits(30))
-    images.write_bytes(images.read_bytes()[:-6])  # a cut gzip stream, found while parsing
+    # A gzip stream cut in half, found while parsing: both slices of the images file decompress
+    # its first half, so the second fails while the first still writes its rows, and Spark
+    # cancels it (whose Python worker must not print a BrokenPipeError traceback).
+    shutil.copytree(mnist_sample, tmp_path / "in")
+    images = tmp_path / "in" / "train-images-idx3-ubyte.gz"
+    images.write_bytes(images.read_bytes()[: images.stat().st_size // 2])
     output = tmp_path / "out"
     command = spark_submit_job(
         job, "local[2]", "--input", str(tmp_path / "in"), "--output", str(output)
@@ -288,7 +425,7 @@ def test_spark_submit_reports_an_executor_error_as_one_line(job, tmp_path):
     assert result.returncode == 2
     errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
-    assert errors[0].startswith("error: train-images-idx3-ubyte.gz: corrupt gzip data")
+    assert "train-images-idx3-ubyte.gz: corrupt gzip data" in errors[0]
     # Spark's own copies of the failed task (the writer's and the block manager's) stay quiet.
     assert "Traceback" not in result.stdout and "\tat " not in result.stdout
     assert " ERROR " not in result.stdout and " WARN " not in result.stdout, result.stdout

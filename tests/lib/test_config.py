@@ -57,6 +57,75 @@ def test_invalid_overrides_are_refused_with_the_key_named(override, message):
         load_config(DEFAULT, [override])
 
 
+@pytest.mark.parametrize(
+    ("overrides", "digits", "message"),
+    [
+        (
+            ["logistic_regression.reg_parm=0.1"],
+            None,
+            "--set logistic_regression.reg_parm=0.1: unknown key 'logistic_regression.reg_parm' "
+            "(known: reg_param, ",
+        ),
+        (["model.depth=3"], None, "--set model.depth=3: unknown section 'model' (known: digits, "),
+        (
+            ["logistic_regression.max_iter=ten"],
+            None,
+            "--set logistic_regression.max_iter=ten: logistic_regression.max_iter must be int, "
+            "got 'ten'",
+        ),
+        ([], "3,3", "--digits 3,3: the two digits must differ (both are 3)"),
+        ([], "3,10", "--digits 3,10: digits.positive = 10 is out of range (0..9)"),
+        (
+            ["digits.positive=3"],
+            None,
+            f"{DEFAULT} and --set digits.positive=3: the two digits must differ (both are 3)",
+        ),
+        (
+            ["digits.negative=9"],
+            "4,9",
+            "--digits 4,9 and --set digits.negative=9: both set the digits",
+        ),
+    ],
+)
+def test_errors_name_the_option_that_gave_the_wrong_value(overrides, digits, message):
+    with pytest.raises(ConfigError) as refused:
+        load_config(DEFAULT, overrides, digits)
+    assert str(refused.value).startswith(message)
+
+
+def test_errors_in_the_file_name_the_file_and_an_option_can_mend_them(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(DEFAULT.read_text().replace("max_iter: 100", "max_iter: ten"))
+    with pytest.raises(ConfigError) as refused:
+        load_config(config, ["logistic_regression.tol=1e-4"], "4,9")
+    assert str(refused.value) == f"{config}: logistic_regression.max_iter must be int, got 'ten'"
+
+    mended = load_config(config, ["logistic_regression.max_iter=10"], "4,9")
+    assert mended["logistic_regression"]["max_iter"] == 10
+    assert mended["digits"] == {"negative": 4, "positive": 9}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "digits:\n  negative: 3\n  positive: 7\ndigits:\n  negative: 4\n",
+            "section 'digits' is given twice (lines 1 and 4)",
+        ),
+        (
+            "digits:\n  negative: 3\n  positive: 7\n  positive: 9\n",
+            "key 'digits.positive' is given twice (lines 3 and 4)",
+        ),
+    ],
+)
+def test_a_section_or_key_given_twice_in_the_file_is_refused(text, message, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as refused:
+        load_config(config)
+    assert str(refused.value) == f"{config}: {message}"
+
+
 def test_missing_keys_and_files_are_refused(tmp_path):
     partial = tmp_path / "partial.yaml"
     partial.write_text("digits: {negative: 3, positive: 7}\n")
