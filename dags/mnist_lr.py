@@ -50,14 +50,19 @@ PUBLISHED_RUN = "{{ params.output_root }}/runs/" + RUN
 SCORES = "{{ params.output_root }}/scores/" + RUN
 
 
+SAFE_ID_MAX_LENGTH = 200  # jobs/train.py's --run-id limit (mnist_lr.options)
+
+
 def safe_id(run_id: str) -> str:
     """The run id as a folder name and a training run id: [A-Za-z0-9._-], starting with one
-    letter or digit. A run id that has to change gets 8 hex digits of its hash, so that two
-    run ids (``a:b`` and ``a_b``) do not share a folder."""
+    letter or digit, at most SAFE_ID_MAX_LENGTH characters (the training job's limit). A run id
+    that has to change gets 8 hex digits of its hash, so that two run ids (``a:b`` and ``a_b``,
+    or two long ones alike at the start) do not share a folder."""
     name = re.sub(r"[^A-Za-z0-9._-]", "_", run_id).lstrip("._-") or "run"
-    if name == run_id:
+    if name == run_id and len(name) <= SAFE_ID_MAX_LENGTH:
         return name
-    return f"{name}-{hashlib.sha256(run_id.encode()).hexdigest()[:8]}"
+    digest = hashlib.sha256(run_id.encode()).hexdigest()[:8]
+    return f"{name[: SAFE_ID_MAX_LENGTH - len(digest) - 1]}-{digest}"
 
 
 def pyarrow_path(path: str) -> str:

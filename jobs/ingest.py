@@ -24,7 +24,12 @@ def parser() -> argparse.ArgumentParser:
     )
     add_input_arguments(p)
     p.add_argument("--output", required=True, metavar="DIR", help="dataset directory to create")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing dataset")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a dataset ingest wrote earlier (a directory holding _manifest.json; "
+        "nothing else)",
+    )
     p.add_argument(
         "--allow-unlabeled",
         action="store_true",

@@ -40,7 +40,11 @@ def parser() -> argparse.ArgumentParser:
         help="an image file that cannot be decoded fails the job, or is skipped and counted "
         "(default: %(default)s)",
     )
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an earlier scoring output (a directory holding _score.json; nothing else)",
+    )
     add_verbose_argument(p)
     return p
 

@@ -1,12 +1,12 @@
 """Checks of the training job's options that need no Spark: the run id, and a test input that
-is the input itself."""
+is the input, or holds it, or lies inside it."""
 
 import os
 import posixpath
 import re
 import shlex
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from mnist_lr.errors import ConfigError
 
@@ -38,26 +38,31 @@ def checked_run_id(run_id: str | None) -> str:
     return run_id
 
 
-def same_path(first: str, second: str) -> bool:
-    """Whether two paths name the same place once normalised: '.', '..', repeated and trailing
-    slashes removed; local paths (no scheme, or file:) made absolute, with symlinks resolved."""
+def overlapping_paths(first: str, second: str) -> bool:
+    """Whether one path is the other or lies inside it, once normalised: '.', '..', repeated
+    and trailing slashes removed; local paths (no scheme, or file:) made absolute, with symlinks
+    resolved. Paths of other schemes or hosts never overlap."""
 
-    def normalised(path: str) -> str:
+    def normalised(path: str) -> tuple[str, str, str]:
         parts = urlsplit(path)
         if parts.scheme in ("", "file"):
-            return "file:" + os.path.realpath(parts.path)
-        return urlunsplit((parts.scheme, parts.netloc, posixpath.normpath(parts.path), "", ""))
+            return "file", "", os.path.realpath(parts.path)
+        return parts.scheme, parts.netloc, posixpath.normpath(parts.path)
 
-    return normalised(first) == normalised(second)
+    *place, path = normalised(first)
+    *other_place, other_path = normalised(second)
+    inside = path.startswith(other_path.rstrip("/") + "/")
+    holds = other_path.startswith(path.rstrip("/") + "/")
+    return place == other_place and (path == other_path or inside or holds)
 
 
 def require_separate_test_input(input_path: str, test_input: str | None) -> None:
-    """Refuses a ``--test-input`` that is the ``--input`` itself: the model would be tested on
-    the rows it was trained on."""
-    if test_input is not None and same_path(test_input, input_path):
+    """Refuses a ``--test-input`` that is the ``--input``, lies inside it or holds it: the
+    model would be tested on rows it was trained on."""
+    if test_input is not None and overlapping_paths(test_input, input_path):
         raise ConfigError(
-            f"--test-input {test_input}: the same path as --input {input_path}, so the "
-            "model would be tested on the rows it was trained on",
+            f"--test-input {test_input}: the same path as --input {input_path}, or one holds "
+            "the other, so the model would be tested on rows it was trained on",
             hint="pass a separate test set, or leave out --test-input: the input's own "
             "t10k/test files, else a hash split of image_id, are then the test split",
         )

@@ -115,13 +115,20 @@ class Publisher:
             return None
 
     def _restore_or_delete(self, aside: str) -> None:
-        if (
-            not self.storage.exists(self.run_path)
-            and self.storage.exists(f"{aside}/{self.manifest_name}")
-            and self.storage.rename(aside, self.run_path)
+        """Moves a published run that an interrupted replacement had set aside back into
+        place, unless a complete run stands there now. What stands there without a manifest is
+        the replacement's partial copy (a rename that copies, on object stores): it goes."""
+        if self.storage.exists(f"{aside}/{self.manifest_name}") and not self.storage.exists(
+            f"{self.run_path}/{self.manifest_name}"
         ):
-            log.warning("restored %s, moved aside by an interrupted replacement", self.run_path)
-            return
+            if self.storage.exists(self.run_path):
+                log.warning(
+                    "removing %s, a partial copy left by an interrupted replacement", self.run_path
+                )
+                self.storage.delete(self.run_path)
+            if self.storage.rename(aside, self.run_path):
+                log.warning("restored %s, moved aside by an interrupted replacement", self.run_path)
+                return
         log.warning("removing %s, left by an interrupted earlier attempt", aside)
         self.storage.delete(aside)
 

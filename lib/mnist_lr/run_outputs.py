@@ -142,7 +142,7 @@ def draw_run_figures(outputs: RunOutputs, facts: RunFacts) -> list[tuple[str, st
                 _pixels(wrong, size),
                 wrong["label_digit"].to_numpy(),
                 wrong["probability"].to_numpy(),
-                wrong["margin"].to_numpy(),
+                _margins(wrong),
                 neg,
                 pos,
                 facts.height,
@@ -188,6 +188,16 @@ def _drawn_from(sampled: int, test_rows: int) -> str:
     if sampled >= test_rows:
         return ""
     return f" (drawn from {sampled:,} of the {test_rows:,} test digits)"
+
+
+def _margins(digits: pd.DataFrame) -> np.ndarray:
+    """The digits' margins; for runs published before ``digits/`` had them, from their
+    probabilities (logit; a probability of exactly 0 or 1 gives an infinite margin)."""
+    if "margin" in digits:
+        return digits["margin"].to_numpy()
+    with np.errstate(divide="ignore"):
+        probability = digits["probability"].to_numpy(float)
+        return np.log(probability) - np.log1p(-probability)
 
 
 def _pixels(digits: pd.DataFrame, size: int) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The Spark session of a job: master and settings come from spark-submit, not from code."""
 
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
@@ -28,12 +28,14 @@ def build_session(app_name: str, verbose: bool) -> SparkSession:
 def require_local_jars(jars: str) -> None:
     """Refuses a comma-separated ``spark.jars`` value naming a local file that does not exist.
 
-    Plain paths and ``file:`` URIs are checked where the driver runs (relative to its working
-    directory, as Spark resolves them); other schemes are left to Spark.
+    Plain paths and ``file:`` URIs (percent-encoded, as spark-submit writes them: a space is
+    ``%20``) are checked where the driver runs (relative to its working directory, as Spark
+    resolves them); other schemes are left to Spark.
     """
     for jar in (entry.strip() for entry in jars.split(",")):
         uri = urlparse(jar)
-        if jar and uri.scheme in ("", "file") and not Path(uri.path).exists():
+        path = unquote(uri.path) if uri.scheme == "file" else jar
+        if jar and uri.scheme in ("", "file") and not Path(path).exists():
             raise ConfigError(
                 f"{jar}: spark.jars names a jar that does not exist",
                 hint="build the project's jar with `make jar` (dist/mnist_lr.jar, passed by "

@@ -83,11 +83,13 @@ def safe(run_id: str) -> str:
 
 def test_run_ids_become_distinct_folder_names(airflow_env):
     ids = ["a:b", "a_b", "_x", "x", "manual__2026-11-28T10:00:00+00:00", "::"]
+    ids += ["r" * 200, "r" * 249 + "1", "r" * 249 + "2"]  # Airflow allows 250 characters
     names, _ = runner(airflow_env, "names", json.dumps(ids))
 
     assert names[1] == "a_b" and names[3] == "x"  # ids that are already names stay as they are
+    assert names[6] == "r" * 200
     assert len(set(names)) == len(ids)
-    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name) for name in names)
+    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}", name) for name in names)
 
 
 def test_the_quality_gate_maps_s3a_output_paths_to_pyarrows_s3_scheme(airflow_env):

@@ -284,17 +284,29 @@ def test_an_empty_image_beside_a_good_one_is_a_bad_image(published_run, tmp_path
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--digits", "3,3"], "the two digits must differ"),
-        (["--digits", "3,12"], "digits.positive = 12 is out of range"),
+        (["--digits", "3,3"], "--digits 3,3: the two digits must differ"),
+        (["--digits", "3,12"], "--digits 3,12: digits.positive = 12 is out of range"),
         (["--digits", "three,7"], "expected two digits like 3,7"),
         (
             ["--set", "logistic_regression.reg_parm=0.1"],
-            "unknown key 'logistic_regression.reg_parm'",
+            "--set logistic_regression.reg_parm=0.1: unknown key 'logistic_regression.reg_parm'",
         ),
-        (["--set", "logistic_regression.max_iter=ten"], "max_iter must be int"),
-        (["--set", "logistic_regression.reg_param=-1"], "reg_param = -1.0 is out of range"),
-        (["--set", "logistic_regression.elastic_net_param=2"], "elastic_net_param = 2.0 is out"),
-        (["--set", "logistic_regression.max_iter=0"], "max_iter = 0 is out of range"),
+        (
+            ["--set", "logistic_regression.max_iter=ten"],
+            "--set logistic_regression.max_iter=ten: logistic_regression.max_iter must be int",
+        ),
+        (
+            ["--set", "logistic_regression.reg_param=-1"],
+            "--set logistic_regression.reg_param=-1: logistic_regression.reg_param = -1.0 is out",
+        ),
+        (
+            ["--set", "logistic_regression.elastic_net_param=2"],
+            "--set logistic_regression.elastic_net_param=2: logistic_regression.elastic_net_param",
+        ),
+        (
+            ["--set", "logistic_regression.max_iter=0"],
+            "--set logistic_regression.max_iter=0: logistic_regression.max_iter = 0 is out",
+        ),
         (["--run-id", "../escape"], "use letters, digits"),
     ],
 )

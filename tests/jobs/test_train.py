@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 
 from mnist_lr import idx
-from mnist_lr.options import checked_run_id
+from mnist_lr.options import checked_run_id, overlapping_paths
 from mnist_lr.readers import read_digits
 
 # The jobs run in-process on the suite's session (local[2], the project's jar on its classpath),
@@ -105,6 +105,15 @@ def test_run_ids_that_cannot_name_a_run_directory_are_refused_before_spark_start
     ]
 
 
+def test_paths_overlap_when_one_is_or_holds_the_other_not_when_they_share_a_prefix(tmp_path):
+    inputs = str(tmp_path / "in")
+    assert overlapping_paths(inputs, f"file:{inputs}/t10k") and overlapping_paths(inputs, inputs)
+    assert overlapping_paths(f"{inputs}/train", str(tmp_path))
+    assert not overlapping_paths(inputs, f"{inputs}2") and not overlapping_paths(inputs, "hdfs:/in")
+    assert overlapping_paths("hdfs://nn/d/in", "hdfs://nn/d/in/x")
+    assert not overlapping_paths("hdfs://nn/d/in", "hdfs://other/d/in/x")
+
+
 def test_run_ids_up_to_200_characters_are_taken_and_the_default_is_the_utc_time():
     assert checked_run_id("3v7-reg0.01_" + "r" * 188) == "3v7-reg0.01_" + "r" * 188
     assert re.fullmatch(r"\d{8}T\d{6}Z", checked_run_id(None))
@@ -120,16 +129,18 @@ def test_run_ids_up_to_200_characters_are_taken_and_the_default_is_the_utc_time(
         "file://{input}",
         "relative",
         "link",
+        "{input}/train-images-idx3-ubyte.gz",  # a file of the input: its rows are trained on
+        "{parent}",  # holds the input
     ],
 )
-def test_a_test_input_that_is_the_input_is_refused_before_spark_starts(
+def test_a_test_input_that_is_or_overlaps_the_input_is_refused_before_spark_starts(
     same, tmp_path, monkeypatch, capsys
 ):
     source = tmp_path / "in"
     source.mkdir()
     (tmp_path / "link").symlink_to(source)
     test_input = {"relative": os.path.relpath(source), "link": str(tmp_path / "link")}.get(
-        same, same.format(input=source)
+        same, same.format(input=source, parent=tmp_path)
     )
     lines = refused_before_spark(
         monkeypatch,
@@ -142,8 +153,8 @@ def test_a_test_input_that_is_the_input_is_refused_before_spark_starts(
         str(tmp_path / "o"),
     )
     assert lines[0] == (
-        f"error: --test-input {test_input}: the same path as --input {source}, so the model would "
-        "be tested on the rows it was trained on"
+        f"error: --test-input {test_input}: the same path as --input {source}, or one holds the "
+        "other, so the model would be tested on rows it was trained on"
     )
     assert lines[1].startswith("hint: pass a separate test set, or leave out --test-input")
 
@@ -168,9 +179,7 @@ def test_spark_submit_publishes_a_complete_run(spark, published_run):
         assert f"mnist_lr: {phase}: done in" in output
     figures = len(list((run / "figures").glob("*.png")))
     assert figures == 6
-    assert re.search(
-        rf"mnist_lr: figures: done in [\d.]+ s, figures={figures}, report=report.html\n", output
-    )
+    assert re.search(rf"mnist_lr: figures: done in [\d.]+ s, figures={figures}\n", output)
     assert "INFO SparkContext" not in output  # Spark itself logs at WARN
 
     assert sorted(p.name for p in run.iterdir() if not p.name.startswith(".")) == sorted(

@@ -127,6 +127,21 @@ def test_a_run_left_aside_by_a_failed_replacement_is_moved_back_by_the_next_atte
     assert not any((tmp_path / "_staging").iterdir())
 
 
+def test_a_run_left_aside_is_moved_back_over_the_partial_copy_of_its_replacement(spark, tmp_path):
+    # A replacement killed while its rename copied (object stores): the old run aside in
+    # _staging, a part of the new one, without its manifest, in the old one's place.
+    publish_run(spark, tmp_path, "r1", marker="old")
+    (tmp_path / "_staging").mkdir(exist_ok=True)
+    (tmp_path / "r1").rename(tmp_path / "_staging" / "r1.0123456789ab.replaced")
+    (tmp_path / "r1" / "metrics").mkdir(parents=True)
+
+    with pytest.raises(OutputError, match="r1: already published"):
+        publish_run(spark, tmp_path, "r1", marker="third")
+
+    assert published_marker(tmp_path, "r1") == "old"
+    assert not any((tmp_path / "_staging").iterdir())
+
+
 def test_discard_leaves_no_trace(spark, tmp_path):
     publisher = Publisher(Storage(spark), str(tmp_path), "r2", False)
     publisher.write_parquet(spark.createDataFrame([("x",)], "marker string"), "metrics")

@@ -2,6 +2,7 @@ import io
 import json
 import math
 import os
+import shutil
 import time
 
 import numpy as np
@@ -81,10 +82,11 @@ def test_pictured_digits_are_few_and_the_misclassified_are_really_wrong(publishe
 
 
 def test_the_pictured_mistakes_are_the_most_confident_at_the_runs_threshold(spark):
-    # At threshold 0.9 the four 7s at p=0.6 are the surest mistakes (0.3 from it); measured
-    # from 0.5 the forty 3s at p=0.95 would fill all 36 places instead.
-    rows = [(f"seven{i}", 7, 3, 0.6) for i in range(4)]
-    rows += [(f"three{i:02}", 3, 7, 0.95) for i in range(40)]
+    # At threshold 0.9 (margin 2.2) the forty 3s at p=0.999 (margin 6.9) are surer mistakes
+    # than the four 7s at p=0.5 (margin 0), though 0.999 is nearer 0.9 than 0.5 is: by the
+    # margin the 3s fill all 36 places; by the probability the 7s would come first.
+    rows = [(f"seven{i}", 7, 3, 0.5) for i in range(4)]
+    rows += [(f"three{i:02}", 3, 7, 0.999) for i in range(40)]
     predictions = spark.createDataFrame(
         [
             (image_id, "test", label, predicted, p, math.log(p / (1 - p)))
@@ -102,7 +104,7 @@ def test_the_pictured_mistakes_are_the_most_confident_at_the_runs_threshold(spar
     pictured = pictured_digits(predictions, features, facts).toPandas()
 
     assert len(pictured) == 36
-    assert {f"seven{i}" for i in range(4)} <= set(pictured.image_id)
+    assert set(pictured.image_id) == {f"three{i:02}" for i in range(36)}
     assert pictured.pixels.map(list).tolist() == [[1, 0, 0, 255]] * 36
 
 
@@ -182,3 +184,21 @@ def test_the_newest_local_run_is_the_one_with_the_newest_manifest(tmp_path):
     (tmp_path / "_staging" / "unfinished").mkdir(parents=True)
 
     assert newest_local_run(tmp_path) == str(tmp_path / "newer")
+
+
+def test_runs_published_before_the_digits_had_margins_are_drawn_alike(published_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(published_run[0], run)
+    facts, outputs = read_local_run(run)
+    digits = pd.read_parquet(run / "digits")
+    shutil.rmtree(run / "digits")
+    (run / "digits").mkdir()
+    digits.drop(columns="margin").to_parquet(run / "digits" / "part-0.parquet")
+    _, old_outputs = read_local_run(run)
+
+    def titles(outputs):
+        drawn = {name: fig for _, name, fig in draw_run_figures(outputs, facts)}
+        return [text.get_text() for text in drawn["misclassified.png"].axes[0].texts]
+
+    assert "margin" not in old_outputs.digits
+    assert titles(old_outputs) == titles(outputs) and titles(outputs)

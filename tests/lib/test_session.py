@@ -11,6 +11,9 @@ def test_existing_local_jars_and_remote_ones_pass(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     require_local_jars("")
     require_local_jars(f"a.jar, file:{tmp_path / 'a.jar'},hdfs://nn/lib/b.jar,local:/opt/c.jar")
+    (tmp_path / "my jars").mkdir()
+    (tmp_path / "my jars" / "a.jar").write_bytes(b"")
+    require_local_jars(f"file:{tmp_path}/my%20jars/a.jar")  # as spark-submit writes it
 
 
 @pytest.mark.parametrize("jars", ["dist/none.jar", "file:/nowhere/x.jar", "a.jar,dist/none.jar"])
