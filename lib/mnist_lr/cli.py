@@ -5,13 +5,16 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from mnist_lr.errors import BadImageError, DataError, InputError, MnistLrError, PathError
+from mnist_lr.session import INTERRUPTED
 
 log = logging.getLogger("mnist_lr")
 
 EXIT_USER_ERROR = 2
 EXIT_UNEXPECTED = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a Ctrl-C
 _WORKER_ERROR = re.compile(r"mnist_lr\.errors\.(\w+): (.+)")
 _RAISED_IN_SQL = re.compile(r"\[USER_RAISED_EXCEPTION\] (.+?)(?: SQLSTATE: \w+)?$", re.MULTILINE)
 
@@ -49,9 +52,18 @@ def configure_logging(verbose: bool) -> None:
         force=True,
     )
     logging.getLogger("py4j").setLevel(logging.WARNING)
+    if not verbose:
+        # Py4J logs a broken connection (as when Ctrl-C interrupts a call) on the root logger,
+        # with a traceback; the job reports the failure itself.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_not_from_py4j)
     # matplotlib warns, once per glyph family, that STIX fonts are missing (seen in the 100x
     # figures); it falls back to DejaVu Sans, which is all the figures need.
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+
+
+def _not_from_py4j(record: logging.LogRecord) -> bool:
+    return "py4j" not in Path(record.pathname).parts
 
 
 def run(
@@ -68,7 +80,11 @@ def run(
     configure_logging(args.verbose)
     try:
         return main(args)
+    except KeyboardInterrupt:
+        return _report_interruption()
     except Exception as error:  # noqa: BLE001 - the entry point reports every failure
+        if INTERRUPTED.is_set():
+            return _report_interruption()
         user_error = as_user_error(error)
         if args.verbose:
             log.exception("failed")
@@ -80,6 +96,16 @@ def run(
         print(f"error: {user_error}", file=sys.stderr)
         print(f"hint: {user_error.hint}", file=sys.stderr)
         return EXIT_USER_ERROR
+
+
+def _report_interruption() -> int:
+    print("error: interrupted (Ctrl-C)", file=sys.stderr)
+    print(
+        "hint: a run or output is published whole or not at all; run the same command again "
+        "(with --overwrite if it was published)",
+        file=sys.stderr,
+    )
+    return EXIT_INTERRUPTED
 
 
 def as_user_error(error: Exception) -> MnistLrError | None:

@@ -1,12 +1,21 @@
 """The Spark session of a job: master and settings come from spark-submit, not from code."""
 
+import contextlib
+import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from urllib.parse import unquote, urlparse
 
 from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
 from mnist_lr.errors import ConfigError
+
+# Set by a Ctrl-C: whatever error follows it (the JVM, which gets the signal too, may close the
+# connection first) is reported as the interruption.
+INTERRUPTED = threading.Event()
 
 
 def build_session(app_name: str, verbose: bool) -> SparkSession:
@@ -22,7 +31,30 @@ def build_session(app_name: str, verbose: bool) -> SparkSession:
         require_local_jars(conf.get("spark.jars", ""))
     spark = SparkSession.builder.appName(app_name).getOrCreate()
     spark.sparkContext.setLogLevel("INFO" if verbose else "WARN")
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _interrupt(spark))
     return spark
+
+
+def _interrupt(spark: SparkSession) -> Callable[[int, FrameType | None], None]:
+    """A SIGINT (Ctrl-C) handler that cancels Spark's jobs from another thread and interrupts
+    the job.
+
+    PySpark's own handler cancels them from inside the signal handler, through the Py4J
+    connection the main thread is usually waiting on: the reentrant call printed dozens of lines
+    of Py4J tracebacks before the job could report the interruption.
+    """
+
+    def cancel_jobs() -> None:
+        with contextlib.suppress(Exception):  # a Ctrl-C in a terminal stops the JVM too
+            spark.sparkContext.cancelAllJobs()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        INTERRUPTED.set()
+        threading.Thread(target=cancel_jobs, daemon=True).start()
+        raise KeyboardInterrupt
+
+    return handler
 
 
 def require_local_jars(jars: str) -> None:

@@ -1,8 +1,11 @@
 """Killed drivers, reruns and concurrent runs: a run directory is complete or absent."""
 
+import contextlib
 import json
+import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import psutil
@@ -81,3 +84,51 @@ def test_two_runs_at_once_into_the_same_root_both_publish(mnist_sample, tmp_path
         json.loads((tmp_path / r / "manifest.json").read_text())["headline_metrics"] for r in "ab"
     ]
     assert metrics[0] == metrics[1]
+
+
+def python_driver(spark_submit_pid: int) -> psutil.Process:
+    """The Python process running jobs/train.py below spark-submit's JVM."""
+    for process in psutil.Process(spark_submit_pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):  # a worker that has just exited
+            if any(arg.endswith("jobs/train.py") for arg in process.cmdline()):
+                return process
+    raise AssertionError("no Python driver below spark-submit")
+
+
+@pytest.mark.parametrize("whole_group", [False, True], ids=["driver", "process group"])
+def test_ctrl_c_while_fitting_is_one_line_and_publishes_nothing(
+    mnist_sample, tmp_path, whole_group
+):
+    # A long fit (tol 0: every iteration runs), interrupted a second in: by SIGINT to the Python
+    # driver alone, or to the whole process group, as a terminal's Ctrl-C sends it (then the
+    # JVM stops too, and may close the connection before the driver handles the signal).
+    command = spark_submit_train(
+        "local[2]", "--input", str(mnist_sample), "--output", str(tmp_path), "--run-id", "r",
+        "--set", "logistic_regression.max_iter=2000", "--set", "logistic_regression.tol=0",
+    )  # fmt: skip
+    job = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    seen = []
+    try:
+        for line in job.stdout:
+            seen.append(line)
+            if "fit: started" in line:
+                break
+        time.sleep(1)
+        if whole_group:
+            os.killpg(job.pid, signal.SIGINT)
+        else:
+            python_driver(job.pid).send_signal(signal.SIGINT)
+        seen += job.stdout.readlines()
+        assert job.wait(timeout=120) == 130, "".join(seen)[-3000:]
+    finally:
+        if job.poll() is None:
+            os.killpg(job.pid, signal.SIGKILL)
+            job.wait()
+    output = "".join(seen)
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert errors == ["error: interrupted (Ctrl-C)"], output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert not (tmp_path / "r").exists()
