@@ -84,16 +84,20 @@ def main(args: argparse.Namespace) -> int:
         )
     predicted = ", ".join(f"{d}: {n}" for d, n in summary["predicted"].items())
     run_id = published.run_id
-    line = f"scored {summary['specimens']} specimens with run {run_id} ({predicted})"
+    line = f"scored {_counted(summary['specimens'], 'specimen')} with run {run_id} ({predicted})"
     if "accuracy" in summary:
         line += f"; accuracy {summary['accuracy']:.4f} on the labelled {negative}s and {positive}s"
     if summary["labelled_other_digits"]:
         line += f"; {summary['labelled_other_digits']} labelled as other digits"
     if skipped:
-        line += f"; {len(skipped)} unreadable images skipped"
+        line += f"; {_counted(len(skipped), 'unreadable image')} skipped"
     print(line)
     print(f"wrote {publisher.run_path}")
     return 0
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 if __name__ == "__main__":

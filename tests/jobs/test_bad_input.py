@@ -276,7 +276,7 @@ def test_an_empty_image_beside_a_good_one_is_a_bad_image(published_run, tmp_path
 
     code = run_job(score_job, [*args, "--output", str(tmp_path / "s"), "--on-bad-image", "skip"])
     assert code == 0
-    assert capsys.readouterr().out.splitlines()[0].endswith("; 1 unreadable images skipped")
+    assert capsys.readouterr().out.splitlines()[0].endswith("; 1 unreadable image skipped")
     summary = json.loads((tmp_path / "s" / "_score.json").read_text())["summary"]
     assert (summary["specimens"], summary["skipped_images"]) == (1, ["empty.png"])
 

@@ -194,7 +194,7 @@ def test_a_folder_of_drawn_digits_is_scored(published_run, tmp_path, capsys):
     assert code == 0
     summary_line = capsys.readouterr().out.splitlines()[0]
     assert summary_line.startswith("scored 2 specimens with run e2e")
-    assert summary_line.endswith("; 1 unreadable images skipped")
+    assert summary_line.endswith("; 1 unreadable image skipped")
     scored = pd.read_parquet(tmp_path / "s").set_index("image_id")
     assert (
         scored.loc["seven.png", "predicted_digit"] == 7
@@ -268,7 +268,7 @@ def test_float_images_with_pixels_that_are_not_numbers_are_skipped_and_counted(
 
     assert code == 0
     summary_line = capsys.readouterr().out.splitlines()[0]
-    assert summary_line.startswith("scored 1 specimens with run e2e")
+    assert summary_line.startswith("scored 1 specimen with run e2e")
     assert summary_line.endswith("; 3 unreadable images skipped")
     skipped = json.loads((tmp_path / "s" / "_score.json").read_text())["summary"]["skipped_images"]
     assert sorted(skipped) == ["minus_inf.tiff", "nan.tiff", "plus_inf.tiff"]
