@@ -74,3 +74,15 @@ def published_run(mnist_sample, tmp_path_factory):
     )
     assert result.returncode == 0, result.stdout[-3000:]
     return output / "e2e", result.stdout
+
+
+@pytest.fixture
+def spark_forbidden(monkeypatch):
+    """jobs/train.py's session builder replaced by one that fails the test: the job must stop
+    before Spark starts."""
+    import train as train_job
+
+    def no_spark(*_):
+        raise AssertionError("Spark was started")
+
+    monkeypatch.setattr(train_job, "build_session", no_spark)

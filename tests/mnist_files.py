@@ -1,6 +1,7 @@
 """Helpers that write small MNIST files for tests."""
 
 import gzip
+import re
 import sys
 from pathlib import Path
 
@@ -47,3 +48,17 @@ def spark_submit_job(job: str, master: str, *args: str, properties: str = "conf/
         str(Path(sys.executable).with_name("spark-submit")),
         "--master", master, "--properties-file", properties, f"jobs/{job}.py", *args,
     ]  # fmt: skip
+
+
+LOG_RECORD = re.compile(r"\d\d:\d\d:\d\d [A-Z]+ [\w.]+: ")  # mnist_lr.cli's logging format
+
+
+def assert_one_error_line(capsys, message: str, hint: str = "") -> None:
+    """Apart from its log records, an in-process job wrote to stderr one ``error:`` line holding
+    ``message`` and its ``hint:`` line (starting with ``hint``), and nothing else: no stack
+    trace."""
+    captured = capsys.readouterr()
+    own = [line for line in captured.err.splitlines() if line and not LOG_RECORD.match(line)]
+    assert len(own) == 2, captured.err
+    assert own[0].startswith("error: ") and own[1].startswith(f"hint: {hint}"), captured.err
+    assert message in own[0], captured.err

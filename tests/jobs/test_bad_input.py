@@ -15,7 +15,7 @@ import pytest
 import score as score_job
 import train as train_job
 from drawn import drawn_seven
-from mnist_files import tiny_digits, write_idx_pair
+from mnist_files import assert_one_error_line, tiny_digits, write_idx_pair
 
 from mnist_lr import idx, stages
 
@@ -222,15 +222,6 @@ def run_job(job, args: list[str]) -> int:
     return job.run(job.main, job.parser(), args)
 
 
-def assert_one_error_line(capsys, message: str) -> None:
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.startswith("error: ")]
-    assert len(lines) == 1, captured.err
-    assert message in lines[0]
-    assert "Traceback" not in captured.err
-    assert any(line.startswith("hint: ") for line in captured.err.splitlines())
-
-
 def nothing_published(root: Path) -> bool:
     return not root.exists() or not [p for p in root.rglob("*") if p.is_file()]
 
@@ -310,11 +301,8 @@ def test_an_empty_image_beside_a_good_one_is_a_bad_image(published_run, tmp_path
         (["--run-id", "../escape"], "use letters, digits"),
     ],
 )
-def test_bad_options_are_refused_before_spark_starts(args, message, tmp_path, capsys, monkeypatch):
-    def no_spark(*_):
-        raise AssertionError("Spark was started")
-
-    monkeypatch.setattr(train_job, "build_session", no_spark)
+@pytest.mark.usefixtures("spark_forbidden")
+def test_bad_options_are_refused_before_spark_starts(args, message, tmp_path, capsys):
     code = run_job(train_job, ["--input", str(tmp_path), "--output", str(tmp_path / "o"), *args])
     assert code == 2
     assert_one_error_line(capsys, message)

@@ -1,6 +1,5 @@
 import io
 import json
-import re
 import shutil
 
 import numpy as np
@@ -9,7 +8,7 @@ import pytest
 import score as score_job
 from chispa import assert_df_equality
 from drawn import drawn_seven, drawn_three
-from mnist_files import tiny_digits, write_idx_pair
+from mnist_files import assert_one_error_line, tiny_digits, write_idx_pair
 from PIL import Image
 
 from mnist_lr import idx
@@ -20,22 +19,10 @@ pytestmark = pytest.mark.usefixtures("spark")
 
 SCORE_COLUMNS = ["image_id", "predicted_digit", "probability", "margin", "label_digit"]
 NOT_A_NUMBER = {"nan": np.nan, "plus_inf": np.inf, "minus_inf": -np.inf}
-LOG_RECORD = re.compile(r"\d\d:\d\d:\d\d [A-Z]+ [\w.]+: ")  # mnist_lr.cli's logging format
 
 
 def run_score(*args: str) -> int:
     return score_job.run(score_job.main, score_job.parser(), [*args])
-
-
-def assert_one_error_line(capsys, message: str, hint: str = "") -> None:
-    """Apart from its log records, the job wrote to stderr one ``error:`` line holding
-    ``message`` and its ``hint:`` line (starting with ``hint``), and nothing else: no stack
-    trace."""
-    captured = capsys.readouterr()
-    own = [line for line in captured.err.splitlines() if line and not LOG_RECORD.match(line)]
-    assert len(own) == 2, captured.err
-    assert own[0].startswith("error: ") and own[1].startswith(f"hint: {hint}"), captured.err
-    assert message in own[0], captured.err
 
 
 def float_tiff(corner_pixel: float) -> bytes:

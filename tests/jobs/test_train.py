@@ -56,13 +56,9 @@ def test_help_documents_every_option():
     )
 
 
-def refused_before_spark(monkeypatch, capsys, *args: str) -> list[str]:
-    """The error and hint lines of a train run that must stop before Spark starts."""
-
-    def no_spark(*_):
-        raise AssertionError("Spark was started")
-
-    monkeypatch.setattr(train_job, "build_session", no_spark)
+def refused_before_spark(capsys, *args: str) -> list[str]:
+    """The error and hint lines of a train run that must stop before Spark starts (with the
+    ``spark_forbidden`` fixture)."""
     assert run_train(*args) == 2
     return [
         line
@@ -91,12 +87,13 @@ def refused_before_spark(monkeypatch, capsys, *args: str) -> list[str]:
         ),
     ],
 )
+@pytest.mark.usefixtures("spark_forbidden")
 def test_run_ids_that_cannot_name_a_run_directory_are_refused_before_spark_starts(
-    run_id, message, tmp_path, monkeypatch, capsys
+    run_id, message, tmp_path, capsys
 ):
     option = [run_id] if run_id.startswith("--") else ["--run-id", run_id]
     lines = refused_before_spark(
-        monkeypatch, capsys, "--input", str(tmp_path), "--output", str(tmp_path / "o"), *option
+        capsys, "--input", str(tmp_path), "--output", str(tmp_path / "o"), *option
     )
     assert lines == [
         f"error: {message}",
@@ -133,8 +130,9 @@ def test_run_ids_up_to_200_characters_are_taken_and_the_default_is_the_utc_time(
         "{parent}",  # holds the input
     ],
 )
+@pytest.mark.usefixtures("spark_forbidden")
 def test_a_test_input_that_is_or_overlaps_the_input_is_refused_before_spark_starts(
-    same, tmp_path, monkeypatch, capsys
+    same, tmp_path, capsys
 ):
     source = tmp_path / "in"
     source.mkdir()
@@ -143,7 +141,6 @@ def test_a_test_input_that_is_or_overlaps_the_input_is_refused_before_spark_star
         same, same.format(input=source, parent=tmp_path)
     )
     lines = refused_before_spark(
-        monkeypatch,
         capsys,
         "--input",
         str(source),
@@ -159,9 +156,10 @@ def test_a_test_input_that_is_or_overlaps_the_input_is_refused_before_spark_star
     assert lines[1].startswith("hint: pass a separate test set, or leave out --test-input")
 
 
-def test_digits_set_by_both_options_are_refused_before_spark_starts(tmp_path, monkeypatch, capsys):
+@pytest.mark.usefixtures("spark_forbidden")
+def test_digits_set_by_both_options_are_refused_before_spark_starts(tmp_path, capsys):
     lines = refused_before_spark(
-        monkeypatch, capsys, "--input", str(tmp_path), "--output", str(tmp_path / "o"),
+        capsys, "--input", str(tmp_path), "--output", str(tmp_path / "o"),
         "--set", "digits.negative=9", "--digits", "4,9",
     )  # fmt: skip
     assert lines == [
