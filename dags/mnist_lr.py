@@ -69,9 +69,6 @@ def pyarrow_path(path: str) -> str:
     """The path as pyarrow names it: Hadoop's ``s3a://`` and ``s3n://`` are its ``s3://``, and
     repeated slashes are one, as Hadoop reads them (an ``output_root`` param ending in ``/``
     gives ``root//runs``, which pyarrow's S3 refuses).
-
-    (The jobs' own mnist_lr.file_streams.pyarrow_uri does the scheme alike; the library is not
-    installed in Airflow's environment.)
     """
     scheme, separator, rest = path.partition("://")
     if not separator:

@@ -15,7 +15,9 @@ log = logging.getLogger("mnist_lr")
 EXIT_USER_ERROR = 2
 EXIT_UNEXPECTED = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a Ctrl-C
-_WORKER_ERROR = re.compile(r"mnist_lr\.errors\.(\w+): (.+)")
+# Python's mnist_lr.errors.InputError (and its kin) from a Python worker, or the project's JVM
+# code's mnist_lr.InputError, in the text of Spark's task failure.
+_WORKER_ERROR = re.compile(r"mnist_lr\.(?:errors\.)?(\w+Error): (.+)")
 _RAISED_IN_SQL = re.compile(r"\[USER_RAISED_EXCEPTION\] (.+?)(?: SQLSTATE: \w+)?$", re.MULTILINE)
 
 

@@ -3,16 +3,16 @@
 An IDX file is a 4-byte magic number (two zero bytes, a data-type code, the number of
 dimensions), one big-endian uint32 per dimension, then the values in row-major order. MNIST
 uses data type 0x08 (unsigned byte): 3 dimensions (count, rows, columns) for images and 1
-(count) for labels. These functions run on the executors (whole files or streamed slices) and
-on the driver (headers only); every problem raises :class:`InputError` naming the file.
+(count) for labels. These functions decode headers and labels files on the driver, and whole
+files for the bench and the embedded sample; every problem raises :class:`InputError` naming
+the file. The rows of a job's input are streamed on the executors by the project's JVM reader
+(``jvm/mnist_lr/IdxReader.java``), with the same checks and messages.
 """
 
 import gzip
 import struct
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
 
 import numpy as np
 
@@ -30,7 +30,6 @@ DATA_TYPE_NAMES = {
 }
 IMAGES_NDIM = 3
 LABELS_NDIM = 1
-SKIP_CHUNK = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -133,54 +132,6 @@ def decode_values(data: bytes, name: str, expected_ndim: int) -> tuple[IdxHeader
         raise _length_error(header, name, held)
     values = np.frombuffer(data, dtype=np.uint8, offset=header.offset)
     return header, values.reshape(header.count, header.item_size)
-
-
-def stream_rows(
-    stream: BinaryIO, header: IdxHeader, name: str, start: int, stop: int, chunk_rows: int
-) -> Iterator[np.ndarray]:
-    """Yields rows ``start`` to ``stop`` of an IDX file as uint8 arrays of at most ``chunk_rows``.
-
-    ``stream`` reads the uncompressed file from its first byte (header included); the rows
-    before ``start`` are skipped without being kept, so memory stays bounded by one chunk.
-    The slice that ends the file also checks that nothing follows the last row.
-    """
-    size = header.item_size
-    skipped = _skip(stream, header.offset + start * size) - header.offset
-    if skipped < start * size:
-        raise _length_error(header, name, max(skipped, 0))
-    for first in range(start, stop, chunk_rows):
-        wanted = min(chunk_rows, stop - first) * size
-        data = _read_up_to(stream, wanted)
-        if len(data) < wanted:
-            raise _length_error(header, name, first * size + len(data))
-        yield np.frombuffer(data, dtype=np.uint8).reshape(-1, size)
-    if stop == header.count:
-        extra = _skip(stream, None)
-        if extra:
-            raise _length_error(header, name, header.count * size + extra)
-
-
-def _skip(stream: BinaryIO, size: int | None) -> int:
-    """Reads and drops ``size`` bytes (all of them when None); returns how many there were."""
-    skipped = 0
-    while size is None or skipped < size:
-        wanted = SKIP_CHUNK if size is None else min(SKIP_CHUNK, size - skipped)
-        data = stream.read(wanted)
-        if not data:
-            break
-        skipped += len(data)
-    return skipped
-
-
-def _read_up_to(stream: BinaryIO, size: int) -> bytes:
-    parts, held = [], 0
-    while held < size:
-        data = stream.read(size - held)
-        if not data:
-            break
-        parts.append(data)
-        held += len(data)
-    return b"".join(parts)
 
 
 def _length_error(header: IdxHeader, name: str, held: int) -> InputError:

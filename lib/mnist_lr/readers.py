@@ -1,11 +1,12 @@
 """Readers that turn MNIST files (IDX, CSV, canonical Parquet) into the canonical dataset.
 
-Pixel data is parsed on the executors by vectorised Arrow functions. An IDX images file is cut
-into slices of rows (``partitions``, or more so that no slice keeps over ``MAX_ROWS_PER_SLICE``
-rows), each streamed by one task (see :mod:`file_streams`), so no task holds a whole file and
-no shuffle is needed; CSV files are read whole through Spark's ``binaryFile`` source and
-repartitioned. The driver reads only directory listings, file headers and IDX labels files (one
-byte per image, to size the slices), to detect the format, pair files and check image sizes.
+Pixel data is parsed on the executors. An IDX images file is cut into slices of rows
+(``partitions``, or more so that no slice keeps over ``MAX_ROWS_PER_SLICE`` rows), each streamed
+by one task of the project's JVM reader, so no task holds a whole file and no shuffle is needed;
+CSV files are read whole through Spark's ``binaryFile`` source, parsed by vectorised Arrow
+functions and repartitioned. The driver reads only directory listings, file headers and IDX
+labels files (one byte per image, to size the slices), to detect the format, pair files and check
+image sizes.
 """
 
 import io
@@ -23,7 +24,7 @@ from pyspark.sql import DataFrame, SparkSession
 from mnist_lr import idx
 from mnist_lr.dataset import CANONICAL_SCHEMA, checked_rows, image_size, with_image_size
 from mnist_lr.errors import InputError
-from mnist_lr.file_streams import open_uncompressed, require_streamable
+from mnist_lr.jvm import jvm_class
 from mnist_lr.storage import FileInfo, Storage, literal_paths
 
 FORMATS = ("idx", "csv", "parquet")
@@ -36,6 +37,7 @@ HEADER_BYTES = 4096
 OTHER_SEPARATORS = {b";": "semicolons", b"\t": "tabs", b"|": "vertical bars", b" ": "spaces"}
 MAX_FIRST_LINE_BYTES = 1 << 20
 ROWS_PER_BATCH = 2048
+JVM_IDX_READER = "mnist_lr.IdxReader"  # jvm/mnist_lr/IdxReader.java
 # Kept rows per IDX slice at most: bounds a partition's share of the cache and of MLlib's
 # training blocks (about 120 MB of sparse MNIST rows), so partitions spill one by one.
 MAX_ROWS_PER_SLICE = 65_536
@@ -326,14 +328,10 @@ def _idx_dataset(
                 )
             if keep_labels is not None:
                 kept_rows = _kept_rows(storage, images, labels, header.count, keep_labels)
-        for file in (images, labels):
-            if file is not None:
-                require_streamable(file.path)
-                sources.append(SourceFile(file.path, file.length, "idx"))
+        sources += [SourceFile(f.path, f.length, "idx") for f in (images, labels) if f is not None]
         wanted = max(partitions, math.ceil(kept_rows / MAX_ROWS_PER_SLICE))
         slices = max(1, min(wanted, header.count))
-        parse = _idx_slice_parser(prefix, images, labels, header, slices, keep_labels)
-        frames.append(spark.range(0, slices, 1, slices).mapInArrow(parse, CANONICAL_SCHEMA))
+        frames.append(_idx_frame(spark, prefix, images, labels, header, slices, keep_labels))
     if len(sizes) > 1:
         raise InputError(f"{path}: IDX files hold images of different sizes {sorted(sizes)}")
     height, width = sizes.pop()
@@ -356,44 +354,32 @@ def _idx_header(storage: Storage, file: FileInfo, ndim: int) -> idx.IdxHeader:
     return idx.parse_header(head, file.path, ndim)
 
 
-def _idx_slice_parser(
+def _idx_frame(
+    spark: SparkSession,
     source: str,
     images: FileInfo,
     labels: FileInfo | None,
     header: idx.IdxHeader,
     slices: int,
     keep_labels: Sequence[int] | None,
-) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """An Arrow map function from slice numbers to the canonical rows of those slices.
-
-    Slice ``k`` of ``slices`` holds rows ``count*k//slices`` up to the next slice's first row.
-    A slice of a gzip file decompresses (and drops) the rows before it: a task never holds
-    more than one chunk, at the price of decompressing the file's start once per slice.
-    """
-
-    def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        label_values = None
-        for batch in batches:
-            for slice_number in batch.column("id").to_pylist():
-                if labels is not None and label_values is None:
-                    with open_uncompressed(labels.path, labels.path) as stream:
-                        data = stream.read()
-                    label_values = idx.decode_labels(data, labels.path, header.count, images.path)
-                start = header.count * slice_number // slices
-                stop = header.count * (slice_number + 1) // slices
-                with open_uncompressed(images.path, images.path) as stream:
-                    rows = idx.stream_rows(stream, header, images.path, start, stop, ROWS_PER_BATCH)
-                    for first, pixels in zip(range(start, stop, ROWS_PER_BATCH), rows, strict=True):
-                        chunk_labels = (
-                            None
-                            if label_values is None
-                            else label_values[first : first + len(pixels)]
-                        )
-                        yield from canonical_batches(
-                            source, pixels, chunk_labels, keep_labels, first_index=first
-                        )
-
-    return parse
+) -> DataFrame:
+    """The canonical rows of one IDX pair, read in ``slices`` tasks by the project's JVM reader
+    (``jvm/mnist_lr/IdxReader.java``), through Hadoop's file systems: the rows never pass
+    through a Python worker."""
+    reader = jvm_class(spark, JVM_IDX_READER)
+    frame = reader.read(
+        spark._jsparkSession,
+        CANONICAL_SCHEMA.json(),
+        source,
+        images.path,
+        None if labels is None else labels.path,
+        header.count,
+        header.item_size,
+        header.offset,
+        slices,
+        None if keep_labels is None else list(keep_labels),
+    )
+    return DataFrame(frame, spark)
 
 
 def canonical_batches(

@@ -28,7 +28,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from mnist_lr.dataset import PIXELS
-from mnist_lr.errors import ConfigError
+from mnist_lr.jvm import missing_jar_error
 from mnist_lr.storage import Storage
 
 SCALED_PIXELS = "scaled_pixels"
@@ -137,7 +137,6 @@ def feature_stages(pixel_count: int) -> list[Transformer]:
 FEATURE_STAGES = 2  # len(feature_stages(n)): where the fitted stages start in a model
 
 JVM_PIXEL_FEATURES = "mnist_lr.PixelFeatures"  # jvm/mnist_lr/PixelFeatures.java
-JAR = "dist/mnist_lr.jar"
 CLASS_NOT_LOADED = "_LEGACY_ERROR_TEMP_1329"  # Spark's "Can not load class ..."
 
 
@@ -148,7 +147,7 @@ def pixel_features(spark: SparkSession, pixels: Column, pixel_count: int) -> Col
     pixel and convert the vector twice: on the 10x training digits, in one warm session, they
     added 1.6-1.7 s to the parse and persist, this function 0.3-0.7 s. The function is
     ``mnist_lr.PixelFeatures`` from the project's jar, which Spark must have on its classpath.
-    Models keep the stages, so scoring needs no jar.
+    Models keep the stages, so a model is loaded and applied without the jar.
 
     Raises:
         ConfigError: when the jar is not on Spark's classpath.
@@ -161,12 +160,7 @@ def pixel_features(spark: SparkSession, pixels: Column, pixel_count: int) -> Col
     except AnalysisException as error:
         if error.getCondition() != CLASS_NOT_LOADED:
             raise
-        raise ConfigError(
-            f"Spark cannot load {JVM_PIXEL_FEATURES}: {JAR} is not on its classpath",
-            hint="build it with `make jar`; conf/spark-local.conf and conf/spark-cluster.conf "
-            "pass it as spark.jars from the repository root, elsewhere use --jars PATH "
-            "(README 'JVM code')",
-        ) from None
+        raise missing_jar_error(JVM_PIXEL_FEATURES) from None
     features = F.call_function(name, pixels, F.lit(1.0 / MAX_PIXEL))
     return features.alias(FEATURES, metadata={"ml_attr": {"num_attrs": pixel_count}})
 

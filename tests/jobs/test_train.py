@@ -3,6 +3,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -412,16 +413,45 @@ def test_absent_digit_and_existing_run_are_refused(spark, mnist_sample, tmp_path
     assert "already published (pass --overwrite" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("job", ["train", "ingest"])
-def test_spark_submit_reports_an_executor_error_as_one_line(job, mnist_sample, tmp_path):
+def cut_idx_input(sample: Path, folder: Path) -> str:
+    """A gzip stream cut in half, found by the JVM reader: both slices of the images file
+    decompress its first half, so the second fails while the first still writes its rows."""
+    shutil.copytree(sample, folder)
+    images = folder / "train-images-idx3-ubyte.gz"
+    images.write_bytes(images.read_bytes()[: images.stat().st_size // 2])
+    return "train-images-idx3-ubyte.gz: corrupt gzip data"
+
+
+def bad_csv_input(sample: Path, folder: Path) -> str:
+    """Two CSV files parsed by Python workers: the short one fails while the other is parsed,
+    and Spark cancels that task (whose Python worker must not print a BrokenPipeError
+    traceback)."""
+    images, labels = idx.decode_pair(
+        (sample / "train-images-idx3-ubyte.gz").read_bytes(),
+        (sample / "train-labels-idx1-ubyte.gz").read_bytes(),
+        "images",
+        "labels",
+    )[1:]
+    folder.mkdir()
+    rows = np.column_stack([labels, images])
+    np.savetxt(folder / "a.csv", rows, fmt="%d", delimiter=",")
+    np.savetxt(folder / "b.csv", rows[:3], fmt="%d", delimiter=",")
+    text = (folder / "b.csv").read_text()
+    (folder / "b.csv").write_text(text.replace("\n", ",0\n", 2).replace(",0\n", "\n", 1))
+    return "b.csv: wrong number of columns in row 2"
+
+
+@pytest.mark.parametrize(
+    ("job", "make_input"),
+    [("train", cut_idx_input), ("ingest", cut_idx_input), ("train", bad_csv_input)],
+    ids=["train-idx", "ingest-idx", "train-csv"],
+)
+def test_spark_submit_reports_an_executor_error_as_one_line(
+    job, make_input, mnist_sample, tmp_path
+):
     from mnist_files import spark_submit_job
 
-    # A gzip stream cut in half, found while parsing: both slices of the images file decompress
-    # its first half, so the second fails while the first still writes its rows, and Spark
-    # cancels it (whose Python worker must not print a BrokenPipeError traceback).
-    shutil.copytree(mnist_sample, tmp_path / "in")
-    images = tmp_path / "in" / "train-images-idx3-ubyte.gz"
-    images.write_bytes(images.read_bytes()[: images.stat().st_size // 2])
+    message = make_input(mnist_sample, tmp_path / "in")
     output = tmp_path / "out"
     command = spark_submit_job(
         job, "local[2]", "--input", str(tmp_path / "in"), "--output", str(output)
@@ -432,7 +462,7 @@ def test_spark_submit_reports_an_executor_error_as_one_line(job, mnist_sample, t
     assert result.returncode == 2
     errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
-    assert "train-images-idx3-ubyte.gz: corrupt gzip data" in errors[0]
+    assert message in errors[0]
     # Spark's own copies of the failed task (the writer's and the block manager's) stay quiet.
     assert "Traceback" not in result.stdout and "\tat " not in result.stdout
     assert " ERROR " not in result.stdout and " WARN " not in result.stdout, result.stdout

@@ -2,7 +2,10 @@
 
 import argparse
 
+from mnist_files import tiny_digits, write_idx_pair
+
 from mnist_lr.cli import EXIT_UNEXPECTED, EXIT_USER_ERROR, add_verbose_argument, run
+from mnist_lr.readers import read_digits
 from mnist_lr.storage import Storage
 
 
@@ -49,3 +52,21 @@ def test_a_path_whose_connector_is_missing_says_so(spark, capsys):
         "ClassNotFoundException: Class org.apache.hadoop.fs.s3a.S3AFileSystem not found"
     )
     assert lines[1].startswith("hint: add the connector's jars to spark-submit (for s3a://")
+
+
+def test_an_input_error_of_the_jvm_reader_is_one_line_for_the_user(spark, capsys, tmp_path):
+    images_path, _ = write_idx_pair(tmp_path, "train", *tiny_digits(4), compress=False)
+    images_path.write_bytes(images_path.read_bytes()[:-1])
+
+    def main(_):
+        read_digits(spark, str(tmp_path)).train.frame.count()
+
+    code, lines = run_failing(main, capsys)
+
+    assert code == EXIT_USER_ERROR
+    assert lines == [
+        f"error: file:{images_path}: truncated: header says 4 items of 4 bytes "
+        "(16 bytes of data), the file holds 15",
+        "hint: check the path and the format (--format idx|csv|parquet); see README "
+        "'Input formats'",
+    ]

@@ -1,5 +1,4 @@
 import gzip
-import io
 
 import numpy as np
 import pytest
@@ -75,36 +74,3 @@ def test_corrupt_gzip_is_refused():
     data[12:20] = b"\xff" * 8
     with pytest.raises(InputError, match="corrupt gzip"):
         idx.gunzip_if_compressed(bytes(data), "f.gz")
-
-
-@pytest.mark.parametrize(("start", "stop", "chunk"), [(0, 5, 2), (2, 5, 2), (1, 3, 10)])
-def test_stream_rows_yields_a_slice_in_chunks(start, stop, chunk):
-    images = np.arange(5 * 2 * 2, dtype=np.uint8).reshape(5, 2, 2)
-    data = idx.encode(images)
-    header = idx.parse_header(data, "i", 3)
-
-    chunks = list(idx.stream_rows(io.BytesIO(data), header, "i", start, stop, chunk))
-
-    assert all(len(c) <= chunk for c in chunks)
-    np.testing.assert_array_equal(np.concatenate(chunks), images.reshape(5, 4)[start:stop])
-
-
-@pytest.mark.parametrize(
-    ("data", "start", "message"),
-    [
-        (idx.encode(IMAGES)[:-1], 0, "truncated: header says 2 items of 12 bytes .* holds 23"),
-        (idx.encode(IMAGES)[:20], 1, "truncated: .* holds 4$"),
-        (idx.encode(IMAGES) + b"\x00\x00", 1, "longer than its header says: .* holds 26"),
-    ],
-)
-def test_stream_rows_checks_the_length_where_the_slice_meets_the_end(data, start, message):
-    header = idx.parse_header(data, "train-images", 3)
-    with pytest.raises(InputError, match=f"train-images: {message}"):
-        list(idx.stream_rows(io.BytesIO(data), header, "train-images", start, 2, 1))
-
-
-def test_stream_rows_of_an_inner_slice_ignore_the_files_end():
-    data = idx.encode(IMAGES) + b"\x00"
-    header = idx.parse_header(data, "i", 3)
-    (rows,) = idx.stream_rows(io.BytesIO(data), header, "i", 0, 1, 5)
-    np.testing.assert_array_equal(rows, IMAGES.reshape(2, 12)[:1])

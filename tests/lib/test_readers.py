@@ -5,9 +5,9 @@ import pytest
 from chispa import assert_df_equality
 from mnist_files import tiny_digits, write_idx_pair
 
-from mnist_lr import idx
+from mnist_lr import idx, readers
 from mnist_lr.dataset import CANONICAL_SCHEMA, image_size
-from mnist_lr.errors import InputError
+from mnist_lr.errors import ConfigError, InputError
 from mnist_lr.readers import parse_csv_bytes, read_digits
 
 
@@ -45,22 +45,92 @@ def test_idx_file_is_read_in_slices_one_partition_each(spark, tmp_path, compress
     assert_df_equality(frame, expected, ignore_row_order=True, ignore_metadata=True)
 
 
+def idx_bytes(path, compress):
+    data = path.read_bytes()
+    return gzip.decompress(data) if compress else data
+
+
+def write_idx_bytes(path, data, compress):
+    path.write_bytes(gzip.compress(data) if compress else data)
+
+
+# 9 images of 3x3 in 3 slices of 3: the header is 16 bytes, each slice 27 bytes of data.
+@pytest.mark.parametrize("compress", [True, False])
 @pytest.mark.parametrize(
-    ("cut", "message"),
-    [(-5, "truncated: header says 9 items"), (-40, "truncated: header says 9 items")],
+    ("cut", "held"),
+    [(-5, 76), (-40, 41)],
     ids=["in_the_last_slice", "before_the_last_slice_starts"],
 )
 def test_a_sliced_file_cut_short_fails_in_the_slice_that_meets_its_end(
-    spark, tmp_path, cut, message
+    spark, tmp_path, cut, held, compress
 ):
     images, labels = tiny_digits(9, side=3)
-    images_path, _ = write_idx_pair(tmp_path, "train", images, labels)
-    images_path.write_bytes(gzip.compress(gzip.decompress(images_path.read_bytes())[:cut]))
+    images_path, _ = write_idx_pair(tmp_path, "train", images, labels, compress=compress)
+    write_idx_bytes(images_path, idx_bytes(images_path, compress)[:cut], compress)
 
     frame = read_digits(spark, str(tmp_path), partitions=3).train.frame
 
-    with pytest.raises(Exception, match=message):
+    message = f"file:{images_path}: truncated: header says 9 items of 9 bytes (81 bytes of data)"
+    with pytest.raises(Exception, match=re.escape(f"{message}, the file holds {held}")):
         frame.count()
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_a_sliced_file_longer_than_its_header_says_is_refused(spark, tmp_path, compress):
+    images, labels = tiny_digits(9, side=3)
+    images_path, _ = write_idx_pair(tmp_path, "train", images, labels, compress=compress)
+    write_idx_bytes(images_path, idx_bytes(images_path, compress) + bytes(3), compress)
+
+    frame = read_digits(spark, str(tmp_path), partitions=3).train.frame
+
+    with pytest.raises(Exception, match=re.escape("longer than its header says: header says 9 ")):
+        frame.count()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda data: data[:-1], "truncated: header says 4 items of 1 bytes (4 bytes of data)"),
+        (lambda data: data + b"\x01", "longer than its header says: header says 4 items of 1 "),
+        (lambda data: data[:-2] + b"\x0c" + data[-1:], "label 12 at index 2 is outside 0..9"),
+    ],
+    ids=["truncated", "longer", "label_12"],
+)
+def test_a_bad_labels_file_fails_on_the_executor_with_the_file_named(
+    spark, tmp_path, change, message
+):
+    _, labels_path = write_idx_pair(tmp_path, "train", *tiny_digits(4, side=3))
+    write_idx_bytes(labels_path, change(idx_bytes(labels_path, True)), True)
+
+    frame = read_digits(spark, str(tmp_path), partitions=2).train.frame
+
+    with pytest.raises(Exception, match=re.escape(f"file:{labels_path}: {message}")):
+        frame.count()
+
+
+def test_corrupt_gzip_data_fails_on_the_executor_with_the_file_named(spark, tmp_path):
+    # Random pixels do not compress: the file is larger than the header the driver reads.
+    images_path, _ = write_idx_pair(tmp_path, "train", *tiny_digits(20, side=28))
+    data = bytearray(images_path.read_bytes())
+    data[-30:-10] = bytes(20)  # the header decompresses; the stream's end does not
+    images_path.write_bytes(bytes(data))
+
+    frame = read_digits(spark, str(tmp_path)).train.frame
+
+    with pytest.raises(Exception, match=re.escape(f"file:{images_path}: corrupt gzip data (")):
+        frame.count()
+
+
+def test_without_the_jar_idx_files_are_refused_with_how_to_build_and_pass_it(
+    spark, tmp_path, monkeypatch
+):
+    write_idx_pair(tmp_path, "train", *tiny_digits(3))
+    monkeypatch.setattr(readers, "JVM_IDX_READER", "mnist_lr.NotOnTheClasspath")
+
+    with pytest.raises(
+        ConfigError, match="cannot load mnist_lr.NotOnTheClasspath: dist/mnist_lr.jar"
+    ):
+        read_digits(spark, str(tmp_path))
 
 
 @pytest.mark.parametrize(

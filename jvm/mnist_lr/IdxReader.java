@@ -1,0 +1,356 @@
+package mnist_lr;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.SerializableConfiguration;
+import org.apache.spark.util.TaskCompletionListener;
+
+/**
+ * Reads an MNIST IDX images file, and its labels file, into the canonical dataset's rows
+ * ({@code image_id}, {@code label}, {@code pixels}) on the executors, through Hadoop's file
+ * systems.
+ *
+ * <p>The file is cut into slices of rows, one task each: slice {@code k} of {@code n} holds
+ * rows {@code count*k/n} up to the next slice's first row. A task streams its slice and keeps
+ * one row at a time, so no task holds a whole file and no shuffle follows. A raw file is sought
+ * to the slice's first row; gzip cannot be: the task decompresses and drops the rows before it.
+ * The driver has read and checked both headers; the tasks check the files' lengths and the
+ * labels' values, and throw {@link InputError} naming the file, with the messages of Python's
+ * {@code mnist_lr.idx}.
+ *
+ * <p>The whole read stays in the JVM: reading with Python's workers cost their start-up, which
+ * no other part of training needs.
+ */
+public final class IdxReader {
+  private static final int LABELS_HEADER_BYTES = 8;
+  private static final int BUFFER_BYTES = 1 << 16;
+
+  private IdxReader() {}
+
+  /**
+   * The rows of one images file as a DataFrame of {@code schema}, the canonical schema.
+   *
+   * @param source the {@code image_id} prefix: row {@code i} is {@code source:i}
+   * @param labelsPath the labels file, or null for unlabeled images (null labels)
+   * @param keepLabels the labels of the rows to keep, or null for every row
+   */
+  public static Dataset<Row> read(
+      SparkSession spark,
+      String schemaJson,
+      String source,
+      String imagesPath,
+      String labelsPath,
+      long count,
+      int itemSize,
+      int headerBytes,
+      int slices,
+      List<Integer> keepLabels) {
+    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<SerializableConfiguration> hadoop =
+        context.broadcast(new SerializableConfiguration(context.hadoopConfiguration()));
+    boolean[] kept = keptLabels(keepLabels, labelsPath != null);
+    Slicing slicing = new Slicing(source, imagesPath, labelsPath, count, itemSize, headerBytes);
+    List<Integer> numbers = new ArrayList<>(slices);
+    for (int k = 0; k < slices; k++) {
+      numbers.add(k);
+    }
+    JavaRDD<InternalRow> rows =
+        context
+            .parallelize(numbers, slices)
+            .mapPartitions(
+                (Iterator<Integer> slice) -> {
+                  if (!slice.hasNext()) {
+                    return Collections.emptyIterator();
+                  }
+                  return slicing.rows(slice.next(), slices, kept, hadoop.value().value());
+                });
+    StructType schema = (StructType) DataType.fromJson(schemaJson);
+    // Spark's own readers make DataFrames of internal rows this way; the row's values are
+    // Spark's internal ones (UTF8String, an UnsafeArrayData of the pixels), not boxed per pixel.
+    return ((org.apache.spark.sql.classic.SparkSession) spark)
+        .internalCreateDataFrame(rows.rdd(), schema, false);
+  }
+
+  private static boolean[] keptLabels(List<Integer> keepLabels, boolean labelled) {
+    boolean[] kept = new boolean[256];
+    for (int label = 0; label < kept.length; label++) {
+      kept[label] = keepLabels == null || !labelled || keepLabels.contains(label);
+    }
+    return kept;
+  }
+
+  /** What a task needs to read its slice; sent to the executors with the task. */
+  private record Slicing(
+      String source,
+      String imagesPath,
+      String labelsPath,
+      long count,
+      int itemSize,
+      int headerBytes)
+      implements java.io.Serializable {
+
+    Iterator<InternalRow> rows(int slice, int slices, boolean[] kept, Configuration hadoop)
+        throws IOException {
+      long start = count * slice / slices;
+      long stop = count * (slice + 1) / slices;
+      byte[] labels = labelsPath == null ? null : readLabels(hadoop);
+      InputStream images = open(imagesPath, hadoop, headerBytes + start * itemSize);
+      SliceRows rows = new SliceRows(this, images, labels, kept, start, stop);
+      TaskContext task = TaskContext.get();
+      if (task != null) {
+        task.addTaskCompletionListener((TaskCompletionListener) context -> rows.close());
+      }
+      return rows;
+    }
+
+    /** The labels file's values, checked: as many as the header says, each 0..9. */
+    private byte[] readLabels(Configuration hadoop) throws IOException {
+      try (InputStream in = open(labelsPath, hadoop, LABELS_HEADER_BYTES)) {
+        byte[] values = readUpTo(in, labelsPath, (int) count);
+        if (values.length < count) {
+          throw lengthError(labelsPath, count, 1, values.length);
+        }
+        long extra = skipUpTo(in, labelsPath, Long.MAX_VALUE);
+        if (extra > 0) {
+          throw lengthError(labelsPath, count, 1, count + extra);
+        }
+        for (int i = 0; i < values.length; i++) {
+          if ((values[i] & 0xff) > 9) {
+            throw new InputError(
+                labelsPath + ": label " + (values[i] & 0xff) + " at index " + i
+                    + " is outside 0..9");
+          }
+        }
+        return values;
+      }
+    }
+
+    /**
+     * The file's uncompressed bytes from {@code offset} on; gzip (told by its magic number) is
+     * decompressed, and the bytes before the offset dropped.
+     */
+    private InputStream open(String uri, Configuration hadoop, long offset) throws IOException {
+      Path path = new Path(uri);
+      var raw = path.getFileSystem(hadoop).open(path, BUFFER_BYTES);
+      try {
+        int first = raw.read();
+        int second = raw.read();
+        if (first == 0x1f && second == 0x8b) {
+          raw.seek(0);
+          InputStream in = new BufferedInputStream(gunzip(raw, uri), BUFFER_BYTES);
+          long skipped = skipUpTo(in, uri, offset);
+          if (skipped < offset) {
+            in.close();
+            throw truncatedBefore(uri, skipped);
+          }
+          return in;
+        }
+        long length = path.getFileSystem(hadoop).getFileStatus(path).getLen();
+        if (length < offset) {
+          throw truncatedBefore(uri, length);
+        }
+        raw.seek(offset);
+        return new BufferedInputStream(raw, BUFFER_BYTES);
+      } catch (IOException | RuntimeException error) {
+        raw.close();
+        throw error;
+      }
+    }
+
+    private InputStream gunzip(InputStream raw, String uri) {
+      try {
+        return new GZIPInputStream(raw, BUFFER_BYTES);
+      } catch (IOException error) {
+        throw corrupt(uri, error);
+      }
+    }
+
+    /** The images file ends before the slice's first row. */
+    private InputError truncatedBefore(String uri, long held) {
+      boolean labels = uri.equals(labelsPath);
+      int header = labels ? LABELS_HEADER_BYTES : headerBytes;
+      return lengthError(uri, count, labels ? 1 : itemSize, Math.max(held - header, 0));
+    }
+  }
+
+  /** The rows of one slice, read one at a time; closes the file at its end. */
+  private static final class SliceRows implements Iterator<InternalRow>, AutoCloseable {
+    private final Slicing slicing;
+    private final InputStream images;
+    private final byte[] labels;
+    private final boolean[] kept;
+    private final long stop;
+    private final byte[] row;
+    private long next;
+    private boolean closed;
+    private InternalRow pending;
+
+    SliceRows(
+        Slicing slicing, InputStream images, byte[] labels, boolean[] kept, long start, long stop) {
+      this.slicing = slicing;
+      this.images = images;
+      this.labels = labels;
+      this.kept = kept;
+      this.next = start;
+      this.stop = stop;
+      this.row = new byte[slicing.itemSize()];
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (pending == null && next < stop) {
+        pending = readRow(next++);
+      }
+      if (pending == null && !closed) {
+        checkEnd();
+        close();
+      }
+      return pending != null;
+    }
+
+    @Override
+    public InternalRow next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      InternalRow result = pending;
+      pending = null;
+      return result;
+    }
+
+    /** Row {@code index}, or null when its label is not kept. */
+    private InternalRow readRow(long index) {
+      String path = slicing.imagesPath();
+      int held = readFully(images, path, row);
+      if (held < row.length) {
+        throw lengthError(path, slicing.count(), row.length, index * row.length + held);
+      }
+      Integer label = labels == null ? null : labels[(int) index] & 0xff;
+      if (label != null && !kept[label]) {
+        return null;
+      }
+      int[] pixels = new int[row.length];
+      for (int i = 0; i < row.length; i++) {
+        pixels[i] = row[i] & 0xff;
+      }
+      return new GenericInternalRow(
+          new Object[] {
+            UTF8String.fromString(slicing.source() + ":" + index),
+            label,
+            UnsafeArrayData.fromPrimitiveArray(pixels)
+          });
+    }
+
+    /** The slice that ends the file checks that nothing follows its last row. */
+    private void checkEnd() {
+      if (stop != slicing.count()) {
+        return;
+      }
+      String path = slicing.imagesPath();
+      long extra = skipUpTo(images, path, Long.MAX_VALUE);
+      if (extra > 0) {
+        long size = slicing.itemSize();
+        throw lengthError(path, slicing.count(), size, slicing.count() * size + extra);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        images.close();
+      } catch (IOException error) {
+        throw new UncheckedIOException(error);
+      }
+    }
+  }
+
+  private static int readFully(InputStream in, String uri, byte[] buffer) {
+    int held = 0;
+    try {
+      while (held < buffer.length) {
+        int read = in.read(buffer, held, buffer.length - held);
+        if (read < 0) {
+          break;
+        }
+        held += read;
+      }
+    } catch (IOException error) {
+      throw failure(uri, error);
+    }
+    return held;
+  }
+
+  private static byte[] readUpTo(InputStream in, String uri, int size) {
+    byte[] buffer = new byte[size];
+    int held = readFully(in, uri, buffer);
+    return held == size ? buffer : Arrays.copyOf(buffer, held);
+  }
+
+  /** Reads and drops up to {@code size} bytes; returns how many there were. */
+  private static long skipUpTo(InputStream in, String uri, long size) {
+    byte[] buffer = new byte[BUFFER_BYTES];
+    long skipped = 0;
+    try {
+      while (skipped < size) {
+        int read = in.read(buffer, 0, (int) Math.min(buffer.length, size - skipped));
+        if (read < 0) {
+          break;
+        }
+        skipped += read;
+      }
+    } catch (IOException error) {
+      throw failure(uri, error);
+    }
+    return skipped;
+  }
+
+  /** A gzip stream's error names the file; other IO errors (the file system's) stay as they are. */
+  private static RuntimeException failure(String uri, IOException error) {
+    if (error instanceof ZipException || error instanceof EOFException) {
+      return corrupt(uri, error);
+    }
+    return new UncheckedIOException(uri + ": " + error.getMessage(), error);
+  }
+
+  private static InputError corrupt(String uri, IOException error) {
+    return new InputError(uri + ": corrupt gzip data (" + error.getMessage() + ")");
+  }
+
+  private static InputError lengthError(String uri, long count, long itemSize, long held) {
+    long expected = count * itemSize;
+    String problem = held < expected ? "truncated" : "longer than its header says";
+    return new InputError(
+        uri + ": " + problem + ": header says " + count + " items of " + itemSize
+            + " bytes (" + expected + " bytes of data), the file holds " + held);
+  }
+}
