@@ -11,6 +11,8 @@ from mnist_files import spark_submit_train
 pytest_plugins = ["cluster_support"]  # the standalone cluster fixture
 
 ROOT = Path(__file__).resolve().parents[1]
+# A worker daemon module that does not exist: a Python worker started with it fails its task.
+NO_SUCH_MODULE = "mnist_lr.no_such_daemon"
 SHARED_MNIST = Path(os.environ.get("MNIST_SHARED_DIR", ROOT.parent / "shared" / "data" / "mnist"))
 
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -62,11 +64,17 @@ def mnist_sample(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def published_run(mnist_sample, tmp_path_factory):
-    """One real spark-submit of the training job on the embedded sample."""
+    """One real spark-submit of the training job on the embedded sample.
+
+    Training starts no Python worker (IDX files are read in the JVM, the metrics summed on the
+    driver): PySpark's worker daemon is pointed at a module that does not exist, so any task
+    that needed a Python worker would fail the run.
+    """
     output = tmp_path_factory.mktemp("runs")
     command = spark_submit_train(
         "local[2]", "--input", str(mnist_sample), "--output", str(output),
         "--run-id", "e2e", "--set", "logistic_regression.max_iter=50",
+        spark_conf={"spark.python.daemon.module": NO_SUCH_MODULE},
     )  # fmt: skip
     # spark-submit merges the Python driver's stderr into its stdout.
     result = subprocess.run(

@@ -37,16 +37,26 @@ def tiny_digits(count: int, side: int = 2, seed: int = 0) -> tuple[np.ndarray, n
     return images, labels
 
 
-def spark_submit_train(master: str, *args: str, properties: str = "conf/spark-local.conf"):
-    """A spark-submit command line for jobs/train.py, to run from the repository root."""
-    return spark_submit_job("train", master, *args, properties=properties)
+def spark_submit_train(master: str, *args: str, **options):
+    """A spark-submit command line for jobs/train.py (options as :func:`spark_submit_job`)."""
+    return spark_submit_job("train", master, *args, **options)
 
 
-def spark_submit_job(job: str, master: str, *args: str, properties: str = "conf/spark-local.conf"):
-    """A spark-submit command line for jobs/<job>.py, to run from the repository root."""
+def spark_submit_job(
+    job: str,
+    master: str,
+    *args: str,
+    properties: str = "conf/spark-local.conf",
+    spark_conf: dict[str, str] | None = None,
+):
+    """A spark-submit command line for jobs/<job>.py, to run from the repository root;
+    ``spark_conf`` adds ``--conf`` settings."""
+    confs = [
+        item for key, value in (spark_conf or {}).items() for item in ("--conf", f"{key}={value}")
+    ]
     return [
         str(Path(sys.executable).with_name("spark-submit")),
-        "--master", master, "--properties-file", properties, f"jobs/{job}.py", *args,
+        "--master", master, "--properties-file", properties, *confs, f"jobs/{job}.py", *args,
     ]  # fmt: skip
 
 

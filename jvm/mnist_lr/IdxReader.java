@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -14,6 +13,7 @@ import java.util.NoSuchElementException;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -57,7 +57,10 @@ public final class IdxReader {
    * The rows of one images file as a DataFrame of {@code schema}, the canonical schema.
    *
    * @param source the {@code image_id} prefix: row {@code i} is {@code source:i}
+   * @param imagesLength the images file's size in bytes, as the driver listed it
    * @param labelsPath the labels file, or null for unlabeled images (null labels)
+   * @param count the images (and labels) the headers say, at most {@code Integer.MAX_VALUE - 8}
+   *     (the labels are held in one array)
    * @param keepLabels the labels of the rows to keep, or null for every row
    */
   public static Dataset<Row> read(
@@ -65,7 +68,9 @@ public final class IdxReader {
       String schemaJson,
       String source,
       String imagesPath,
+      long imagesLength,
       String labelsPath,
+      long labelsLength,
       long count,
       int itemSize,
       int headerBytes,
@@ -75,7 +80,10 @@ public final class IdxReader {
     Broadcast<SerializableConfiguration> hadoop =
         context.broadcast(new SerializableConfiguration(context.hadoopConfiguration()));
     boolean[] kept = keptLabels(keepLabels, labelsPath != null);
-    Slicing slicing = new Slicing(source, imagesPath, labelsPath, count, itemSize, headerBytes);
+    Slicing slicing =
+        new Slicing(
+            source, imagesPath, imagesLength, labelsPath, labelsLength, count, itemSize,
+            headerBytes);
     List<Integer> numbers = new ArrayList<>(slices);
     for (int k = 0; k < slices; k++) {
       numbers.add(k);
@@ -109,7 +117,9 @@ public final class IdxReader {
   private record Slicing(
       String source,
       String imagesPath,
+      long imagesLength,
       String labelsPath,
+      long labelsLength,
       long count,
       int itemSize,
       int headerBytes)
@@ -120,9 +130,9 @@ public final class IdxReader {
       long start = count * slice / slices;
       long stop = count * (slice + 1) / slices;
       byte[] labels = labelsPath == null ? null : readLabels(hadoop);
-      InputStream images = open(imagesPath, hadoop, headerBytes + start * itemSize);
-      SliceRows rows = new SliceRows(this, images, labels, kept, start, stop);
+      InputStream images = open(imagesPath, imagesLength, hadoop, headerBytes + start * itemSize);
       TaskContext task = TaskContext.get();
+      SliceRows rows = new SliceRows(this, images, labels, kept, start, stop, task);
       if (task != null) {
         task.addTaskCompletionListener((TaskCompletionListener) context -> rows.close());
       }
@@ -131,8 +141,8 @@ public final class IdxReader {
 
     /** The labels file's values, checked: as many as the header says, each 0..9. */
     private byte[] readLabels(Configuration hadoop) throws IOException {
-      try (InputStream in = open(labelsPath, hadoop, LABELS_HEADER_BYTES)) {
-        byte[] values = readUpTo(in, labelsPath, (int) count);
+      try (InputStream in = open(labelsPath, labelsLength, hadoop, LABELS_HEADER_BYTES)) {
+        byte[] values = readUpTo(in, labelsPath, Math.toIntExact(count));
         if (values.length < count) {
           throw lengthError(labelsPath, count, 1, values.length);
         }
@@ -152,33 +162,37 @@ public final class IdxReader {
     }
 
     /**
-     * The file's uncompressed bytes from {@code offset} on; gzip (told by its magic number) is
-     * decompressed, and the bytes before the offset dropped.
+     * The file's uncompressed bytes from {@code offset} on. A raw file is sought there; gzip
+     * (told by its magic number, whatever the name) is decompressed, and the bytes before the
+     * offset dropped.
      */
-    private InputStream open(String uri, Configuration hadoop, long offset) throws IOException {
+    private InputStream open(String uri, long length, Configuration hadoop, long offset)
+        throws IOException {
       Path path = new Path(uri);
-      var raw = path.getFileSystem(hadoop).open(path, BUFFER_BYTES);
+      FSDataInputStream raw = path.getFileSystem(hadoop).open(path, BUFFER_BYTES);
+      InputStream in = raw;
       try {
-        int first = raw.read();
-        int second = raw.read();
-        if (first == 0x1f && second == 0x8b) {
-          raw.seek(0);
-          InputStream in = new BufferedInputStream(gunzip(raw, uri), BUFFER_BYTES);
-          long skipped = skipUpTo(in, uri, offset);
-          if (skipped < offset) {
-            in.close();
-            throw truncatedBefore(uri, skipped);
+        // Peeked through a buffer, not by seeking back: a backward seek makes S3A read the rest
+        // of the file in random-access mode.
+        BufferedInputStream peek = new BufferedInputStream(raw, BUFFER_BYTES);
+        peek.mark(2);
+        boolean gzip = peek.read() == 0x1f && peek.read() == 0x8b;
+        peek.reset();
+        if (!gzip) {
+          if (length < offset) {
+            throw truncatedBefore(uri, length);
           }
-          return in;
+          raw.seek(offset);
+          return new BufferedInputStream(raw, BUFFER_BYTES);
         }
-        long length = path.getFileSystem(hadoop).getFileStatus(path).getLen();
-        if (length < offset) {
-          throw truncatedBefore(uri, length);
+        in = new BufferedInputStream(gunzip(peek, uri), BUFFER_BYTES);
+        long skipped = skipUpTo(in, uri, offset);
+        if (skipped < offset) {
+          throw truncatedBefore(uri, skipped);
         }
-        raw.seek(offset);
-        return new BufferedInputStream(raw, BUFFER_BYTES);
+        return in;
       } catch (IOException | RuntimeException error) {
-        raw.close();
+        closeQuietly(in);
         throw error;
       }
     }
@@ -187,7 +201,7 @@ public final class IdxReader {
       try {
         return new GZIPInputStream(raw, BUFFER_BYTES);
       } catch (IOException error) {
-        throw corrupt(uri, error);
+        throw failure(uri, error);
       }
     }
 
@@ -207,13 +221,21 @@ public final class IdxReader {
     private final boolean[] kept;
     private final long stop;
     private final byte[] row;
+    private final TaskContext task;
     private long next;
     private boolean closed;
     private InternalRow pending;
 
     SliceRows(
-        Slicing slicing, InputStream images, byte[] labels, boolean[] kept, long start, long stop) {
+        Slicing slicing,
+        InputStream images,
+        byte[] labels,
+        boolean[] kept,
+        long start,
+        long stop,
+        TaskContext task) {
       this.slicing = slicing;
+      this.task = task;
       this.images = images;
       this.labels = labels;
       this.kept = kept;
@@ -225,6 +247,9 @@ public final class IdxReader {
     @Override
     public boolean hasNext() {
       while (pending == null && next < stop) {
+        if (task != null) {
+          task.killTaskIfInterrupted(); // a cancelled job (a failed sibling task, Ctrl-C)
+        }
         pending = readRow(next++);
       }
       if (pending == null && !closed) {
@@ -280,17 +305,21 @@ public final class IdxReader {
       }
     }
 
+    /** Quiet: an error in closing a file that was only read must not hide the task's own. */
     @Override
     public void close() {
-      if (closed) {
-        return;
+      if (!closed) {
+        closed = true;
+        closeQuietly(images);
       }
-      closed = true;
-      try {
-        images.close();
-      } catch (IOException error) {
-        throw new UncheckedIOException(error);
-      }
+    }
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException error) {
+      // Nothing was written; the task's outcome does not depend on it.
     }
   }
 
@@ -310,10 +339,13 @@ public final class IdxReader {
     return held;
   }
 
+  /** Up to {@code size} bytes; the buffer grows with what the file holds, not with its header. */
   private static byte[] readUpTo(InputStream in, String uri, int size) {
-    byte[] buffer = new byte[size];
-    int held = readFully(in, uri, buffer);
-    return held == size ? buffer : Arrays.copyOf(buffer, held);
+    try {
+      return in.readNBytes(size);
+    } catch (IOException error) {
+      throw failure(uri, error);
+    }
   }
 
   /** Reads and drops up to {@code size} bytes; returns how many there were. */

@@ -145,7 +145,8 @@ def split_summaries(predictions: DataFrame, positive_digit: int) -> dict[str, Sp
     """Every split summed up in one pass over the predictions. The metrics and the confusion
     matrix are computed from these.
 
-    The driver receives a row per distinct score and split, through Arrow. A pandas function per
+    The driver receives a row per distinct score and split (through Arrow when
+    ``spark.sql.execution.arrow.pyspark.enabled``, as in ``conf/``). A pandas function per
     split on the executors gave the same figures, but cost the start of a Python worker, which
     nothing else in training needs (IDX files are read in the JVM).
     """

@@ -38,6 +38,8 @@ OTHER_SEPARATORS = {b";": "semicolons", b"\t": "tabs", b"|": "vertical bars", b"
 MAX_FIRST_LINE_BYTES = 1 << 20
 ROWS_PER_BATCH = 2048
 JVM_IDX_READER = "mnist_lr.IdxReader"  # jvm/mnist_lr/IdxReader.java
+MAX_JVM_ARRAY = 2**31 - 9  # the most elements the JVM allocates in one array
+MAX_IMAGE_PIXELS = 1 << 24  # a 4096x4096 image
 # Kept rows per IDX slice at most: bounds a partition's share of the cache and of MLlib's
 # training blocks (about 120 MB of sparse MNIST rows), so partitions spill one by one.
 MAX_ROWS_PER_SLICE = 65_536
@@ -100,7 +102,7 @@ def read_digits(
         test_path: optional separate test input, in any format.
         require_labels: refuse unlabeled inputs (training needs labels).
         keep_labels: keep only rows with these labels, dropped while parsing (cheaper than a
-            filter afterwards, since fewer rows cross from Python to the JVM).
+            filter afterwards: the other rows are never made).
         partitions: partitions of each dataset (Spark's default parallelism when None).
     """
     storage = Storage(spark)
@@ -365,14 +367,32 @@ def _idx_frame(
 ) -> DataFrame:
     """The canonical rows of one IDX pair, read in ``slices`` tasks by the project's JVM reader
     (``jvm/mnist_lr/IdxReader.java``), through Hadoop's file systems: the rows never pass
-    through a Python worker."""
+    through a Python worker.
+
+    Raises:
+        InputError: for headers beyond what the reader holds: it keeps a file's labels in one
+            JVM array, and an image in one row.
+    """
+    if header.count > MAX_JVM_ARRAY:
+        raise InputError(
+            f"{images.path}: header says {header.count} images; the IDX reader takes at most "
+            f"{MAX_JVM_ARRAY}"
+        )
+    if header.item_size > MAX_IMAGE_PIXELS:
+        height, width = header.dims[1:]
+        raise InputError(
+            f"{images.path}: images of {height}x{width} pixels; the IDX reader takes at most "
+            f"{MAX_IMAGE_PIXELS} pixels an image"
+        )
     reader = jvm_class(spark, JVM_IDX_READER)
     frame = reader.read(
         spark._jsparkSession,
         CANONICAL_SCHEMA.json(),
         source,
         images.path,
+        images.length,
         None if labels is None else labels.path,
+        0 if labels is None else labels.length,
         header.count,
         header.item_size,
         header.offset,
@@ -387,12 +407,11 @@ def canonical_batches(
     pixels: np.ndarray,
     labels: np.ndarray | None,
     keep_labels: Sequence[int] | None = None,
-    first_index: int = 0,
 ) -> Iterator[pa.RecordBatch]:
     """Cuts decoded pixels and labels into canonical Arrow batches.
 
     Rows whose label is not in ``keep_labels`` (when given) are dropped here; ``image_id`` keeps
-    each row's index in its source (``first_index`` is the index of the first row given).
+    each row's index in its source.
     """
     index = np.arange(len(pixels))
     if keep_labels is not None and labels is not None:
@@ -408,7 +427,7 @@ def canonical_batches(
         )
         yield pa.RecordBatch.from_arrays(
             [
-                pa.array([f"{source}:{i}" for i in rows + first_index]),
+                pa.array([f"{source}:{i}" for i in rows]),
                 label_array,
                 pa.ListArray.from_arrays(offsets, pa.array(pixels[rows].astype(np.int32).ravel())),
             ],

@@ -1,5 +1,6 @@
 import gzip
 import re
+import struct
 
 import pytest
 from chispa import assert_df_equality
@@ -83,7 +84,11 @@ def test_a_sliced_file_longer_than_its_header_says_is_refused(spark, tmp_path, c
 
     frame = read_digits(spark, str(tmp_path), partitions=3).train.frame
 
-    with pytest.raises(Exception, match=re.escape("longer than its header says: header says 9 ")):
+    message = (
+        f"file:{images_path}: longer than its header says: header says 9 items of 9 bytes "
+        "(81 bytes of data), the file holds 84"
+    )
+    with pytest.raises(Exception, match=re.escape(message)):
         frame.count()
 
 
@@ -96,11 +101,13 @@ def test_a_sliced_file_longer_than_its_header_says_is_refused(spark, tmp_path, c
     ],
     ids=["truncated", "longer", "label_12"],
 )
+@pytest.mark.parametrize("compress", [True, False])
 def test_a_bad_labels_file_fails_on_the_executor_with_the_file_named(
-    spark, tmp_path, change, message
+    spark, tmp_path, change, message, compress
 ):
-    _, labels_path = write_idx_pair(tmp_path, "train", *tiny_digits(4, side=3))
-    write_idx_bytes(labels_path, change(idx_bytes(labels_path, True)), True)
+    images, labels = tiny_digits(4, side=3)
+    _, labels_path = write_idx_pair(tmp_path, "train", images, labels, compress=compress)
+    write_idx_bytes(labels_path, change(idx_bytes(labels_path, compress)), compress)
 
     frame = read_digits(spark, str(tmp_path), partitions=2).train.frame
 
@@ -129,7 +136,39 @@ def test_without_the_jar_idx_files_are_refused_with_how_to_build_and_pass_it(
 
     with pytest.raises(
         ConfigError, match="cannot load mnist_lr.NotOnTheClasspath: dist/mnist_lr.jar"
-    ):
+    ) as error:
+        read_digits(spark, str(tmp_path))
+    assert error.value.hint.startswith("build it with `make jar`")
+
+
+def test_gzip_is_told_by_its_magic_number_not_by_the_file_name(spark, tmp_path):
+    images, labels = tiny_digits(5, side=3)
+    gzip_images, raw_labels = write_idx_pair(tmp_path / "a", "train", images, labels)
+    gzip_images.rename(gzip_images.with_suffix(""))  # gzip data without .gz
+    raw_labels.write_bytes(gzip.decompress(raw_labels.read_bytes()))  # raw data named .gz
+
+    frame = read_digits(spark, str(tmp_path / "a"), partitions=2).train.frame
+
+    expected = expected_frame(spark, "train", images, labels)
+    assert_df_equality(frame, expected, ignore_row_order=True, ignore_metadata=True)
+
+
+@pytest.mark.parametrize(
+    ("dims", "message"),
+    [
+        ((2**31, 1, 1), "header says 2147483648 images; the IDX reader takes at most 2147483639"),
+        ((1, 8192, 8192), "images of 8192x8192 pixels; the IDX reader takes at most 16777216"),
+    ],
+    ids=["count", "image_size"],
+)
+def test_headers_beyond_what_the_reader_holds_are_refused_on_the_driver(
+    spark, tmp_path, dims, message
+):
+    header = struct.pack(">HBB3I", 0, 8, 3, *dims)
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(header + bytes(64))
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(struct.pack(">HBBI", 0, 8, 1, dims[0]))
+
+    with pytest.raises(InputError, match=re.escape(message)):
         read_digits(spark, str(tmp_path))
 
 
