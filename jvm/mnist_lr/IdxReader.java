@@ -323,47 +323,44 @@ public final class IdxReader {
     }
   }
 
+  /** Fills {@code buffer} as far as the stream goes; returns how many bytes it holds. */
   private static int readFully(InputStream in, String uri, byte[] buffer) {
-    int held = 0;
-    try {
-      while (held < buffer.length) {
-        int read = in.read(buffer, held, buffer.length - held);
-        if (read < 0) {
-          break;
-        }
-        held += read;
-      }
-    } catch (IOException error) {
-      throw failure(uri, error);
-    }
-    return held;
+    return reading(uri, () -> in.readNBytes(buffer, 0, buffer.length));
   }
 
   /** Up to {@code size} bytes; the buffer grows with what the file holds, not with its header. */
   private static byte[] readUpTo(InputStream in, String uri, int size) {
-    try {
-      return in.readNBytes(size);
-    } catch (IOException error) {
-      throw failure(uri, error);
-    }
+    return reading(uri, () -> in.readNBytes(size));
   }
 
   /** Reads and drops up to {@code size} bytes; returns how many there were. */
   private static long skipUpTo(InputStream in, String uri, long size) {
     byte[] buffer = new byte[BUFFER_BYTES];
-    long skipped = 0;
+    return reading(
+        uri,
+        () -> {
+          long skipped = 0;
+          int read = 0;
+          while (skipped < size && read >= 0) {
+            read = in.read(buffer, 0, (int) Math.min(buffer.length, size - skipped));
+            skipped += Math.max(read, 0);
+          }
+          return skipped;
+        });
+  }
+
+  /** A read of {@code uri}'s stream. */
+  @FunctionalInterface
+  private interface Read<T> {
+    T run() throws IOException;
+  }
+
+  private static <T> T reading(String uri, Read<T> read) {
     try {
-      while (skipped < size) {
-        int read = in.read(buffer, 0, (int) Math.min(buffer.length, size - skipped));
-        if (read < 0) {
-          break;
-        }
-        skipped += read;
-      }
+      return read.run();
     } catch (IOException error) {
       throw failure(uri, error);
     }
-    return skipped;
   }
 
   /** A gzip stream's error names the file; other IO errors (the file system's) stay as they are. */
