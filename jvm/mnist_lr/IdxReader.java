@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.UUID;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.apache.hadoop.conf.Configuration;
@@ -39,7 +40,9 @@ import org.apache.spark.util.TaskCompletionListener;
  * <p>The file is cut into slices of rows, one task each: slice {@code k} of {@code n} holds
  * rows {@code count*k/n} up to the next slice's first row. A task streams its slice and keeps
  * one row at a time, so no task holds a whole file and no shuffle follows. A raw file is sought
- * to the slice's first row; gzip cannot be: the task decompresses and drops the rows before it.
+ * to the slice's first row; gzip cannot be: the task decompresses and drops the rows before it,
+ * from the start of the file or from where a slice before it ended in the same JVM ({@link
+ * ParkedStreams}).
  * The driver has read and checked both headers; the tasks check the files' lengths and the
  * labels' values, and throw {@link InputError} naming the file, with the messages of Python's
  * {@code mnist_lr.idx}.
@@ -82,8 +85,8 @@ public final class IdxReader {
     boolean[] kept = keptLabels(keepLabels, labelsPath != null);
     Slicing slicing =
         new Slicing(
-            source, imagesPath, imagesLength, labelsPath, labelsLength, count, itemSize,
-            headerBytes);
+            UUID.randomUUID().toString(), source, imagesPath, imagesLength, labelsPath,
+            labelsLength, count, itemSize, headerBytes);
     List<Integer> numbers = new ArrayList<>(slices);
     for (int k = 0; k < slices; k++) {
       numbers.add(k);
@@ -113,8 +116,14 @@ public final class IdxReader {
     return kept;
   }
 
-  /** What a task needs to read its slice; sent to the executors with the task. */
+  /**
+   * What a task needs to read its slice; sent to the executors with the task.
+   *
+   * @param read this read's own id: a stream parked by one of its slices is taken only by
+   *     another of its slices, never by a later read of a file that may have changed since
+   */
   private record Slicing(
+      String read,
       String source,
       String imagesPath,
       long imagesLength,
@@ -130,7 +139,7 @@ public final class IdxReader {
       long start = count * slice / slices;
       long stop = count * (slice + 1) / slices;
       byte[] labels = labelsPath == null ? null : readLabels(hadoop);
-      InputStream images = open(imagesPath, imagesLength, hadoop, headerBytes + start * itemSize);
+      Opened images = openImages(hadoop, headerBytes + start * itemSize);
       TaskContext task = TaskContext.get();
       SliceRows rows = new SliceRows(this, images, labels, kept, start, stop, task);
       if (task != null) {
@@ -141,7 +150,7 @@ public final class IdxReader {
 
     /** The labels file's values, checked: as many as the header says, each 0..9. */
     private byte[] readLabels(Configuration hadoop) throws IOException {
-      try (InputStream in = open(labelsPath, labelsLength, hadoop, LABELS_HEADER_BYTES)) {
+      try (InputStream in = open(labelsPath, labelsLength, hadoop, LABELS_HEADER_BYTES).stream()) {
         byte[] values = readUpTo(in, labelsPath, Math.toIntExact(count));
         if (values.length < count) {
           throw lengthError(labelsPath, count, 1, values.length);
@@ -161,12 +170,30 @@ public final class IdxReader {
       }
     }
 
+    /** The images file's uncompressed bytes from {@code offset} on, resuming a parked stream. */
+    private Opened openImages(Configuration hadoop, long offset) throws IOException {
+      ParkedStreams.Parked parked = ParkedStreams.take(read, offset);
+      if (parked == null) {
+        return open(imagesPath, imagesLength, hadoop, offset);
+      }
+      try {
+        long skipped = skipUpTo(parked.stream(), imagesPath, offset - parked.position());
+        if (parked.position() + skipped < offset) {
+          throw truncatedBefore(imagesPath, parked.position() + skipped);
+        }
+        return new Opened(parked.stream(), true);
+      } catch (RuntimeException error) {
+        closeQuietly(parked.stream());
+        throw error;
+      }
+    }
+
     /**
      * The file's uncompressed bytes from {@code offset} on. A raw file is sought there; gzip
      * (told by its magic number, whatever the name) is decompressed, and the bytes before the
      * offset dropped.
      */
-    private InputStream open(String uri, long length, Configuration hadoop, long offset)
+    private Opened open(String uri, long length, Configuration hadoop, long offset)
         throws IOException {
       Path path = new Path(uri);
       FSDataInputStream raw = path.getFileSystem(hadoop).open(path, BUFFER_BYTES);
@@ -183,14 +210,14 @@ public final class IdxReader {
             throw truncatedBefore(uri, length);
           }
           raw.seek(offset);
-          return new BufferedInputStream(raw, BUFFER_BYTES);
+          return new Opened(new BufferedInputStream(raw, BUFFER_BYTES), false);
         }
         in = new BufferedInputStream(gunzip(peek, uri), BUFFER_BYTES);
         long skipped = skipUpTo(in, uri, offset);
         if (skipped < offset) {
           throw truncatedBefore(uri, skipped);
         }
-        return in;
+        return new Opened(in, true);
       } catch (IOException | RuntimeException error) {
         closeQuietly(in);
         throw error;
@@ -217,6 +244,7 @@ public final class IdxReader {
   private static final class SliceRows implements Iterator<InternalRow>, AutoCloseable {
     private final Slicing slicing;
     private final InputStream images;
+    private final boolean gzip;
     private final byte[] labels;
     private final boolean[] kept;
     private final long stop;
@@ -228,7 +256,7 @@ public final class IdxReader {
 
     SliceRows(
         Slicing slicing,
-        InputStream images,
+        Opened images,
         byte[] labels,
         boolean[] kept,
         long start,
@@ -236,7 +264,8 @@ public final class IdxReader {
         TaskContext task) {
       this.slicing = slicing;
       this.task = task;
-      this.images = images;
+      this.images = images.stream();
+      this.gzip = images.gzip();
       this.labels = labels;
       this.kept = kept;
       this.next = start;
@@ -253,8 +282,7 @@ public final class IdxReader {
         pending = readRow(next++);
       }
       if (pending == null && !closed) {
-        checkEnd();
-        close();
+        finish();
       }
       return pending != null;
     }
@@ -292,15 +320,25 @@ public final class IdxReader {
           });
     }
 
-    /** The slice that ends the file checks that nothing follows its last row. */
-    private void checkEnd() {
-      if (stop != slicing.count()) {
+    /**
+     * The slice that ends the file checks that nothing follows its last row; a gzip stream that
+     * stops before the end is parked where the next slice starts.
+     */
+    private void finish() {
+      long size = slicing.itemSize();
+      if (stop < slicing.count()) {
+        if (gzip) {
+          closed = true;
+          ParkedStreams.park(slicing.read(), slicing.headerBytes() + stop * size, images);
+        } else {
+          close();
+        }
         return;
       }
       String path = slicing.imagesPath();
       long extra = skipUpTo(images, path, Long.MAX_VALUE);
+      close();
       if (extra > 0) {
-        long size = slicing.itemSize();
         throw lengthError(path, slicing.count(), size, slicing.count() * size + extra);
       }
     }
@@ -311,6 +349,54 @@ public final class IdxReader {
       if (!closed) {
         closed = true;
         closeQuietly(images);
+      }
+    }
+  }
+
+  /** A file's uncompressed bytes from some offset on, and whether they are decompressed. */
+  private record Opened(InputStream stream, boolean gzip) {}
+
+  /**
+   * Gzip streams that a finished slice left where the next slice starts, kept in the JVM for a
+   * later task of the same read to resume instead of decompressing the file from its first byte.
+   * With {@code n} slices, reading each from the start decompresses the file about {@code n/2}
+   * times; resuming, about as many times as the JVM runs tasks at once. At most {@link
+   * #MAX_PARKED} streams are kept; the oldest is closed to make room, so a read that stops early
+   * (a cancelled job) leaves only a few open.
+   */
+  private static final class ParkedStreams {
+    private static final int MAX_PARKED = 8;
+    private static final List<Parked> PARKED = new ArrayList<>();
+
+    record Parked(String read, long position, InputStream stream) {}
+
+    private ParkedStreams() {}
+
+    /** The parked stream of {@code read} nearest before {@code offset}, or null; it is removed. */
+    static Parked take(String read, long offset) {
+      synchronized (PARKED) {
+        Parked nearest = null;
+        for (Parked parked : PARKED) {
+          boolean before = parked.read().equals(read) && parked.position() <= offset;
+          if (before && (nearest == null || parked.position() > nearest.position())) {
+            nearest = parked;
+          }
+        }
+        PARKED.remove(nearest);
+        return nearest;
+      }
+    }
+
+    static void park(String read, long position, InputStream stream) {
+      Parked evicted = null;
+      synchronized (PARKED) {
+        PARKED.add(new Parked(read, position, stream));
+        if (PARKED.size() > MAX_PARKED) {
+          evicted = PARKED.remove(0);
+        }
+      }
+      if (evicted != null) {
+        closeQuietly(evicted.stream());
       }
     }
   }
