@@ -120,7 +120,8 @@ public final class IdxReader {
    * What a task needs to read its slice; sent to the executors with the task.
    *
    * @param read this read's own id: a stream parked by one of its slices is taken only by
-   *     another of its slices, never by a later read of a file that may have changed since
+   *     another of its slices, never by a later read (a later {@code read} call) of a file that
+   *     may have changed since
    */
   private record Slicing(
       String read,
@@ -251,7 +252,7 @@ public final class IdxReader {
     private final byte[] row;
     private final TaskContext task;
     private long next;
-    private boolean closed;
+    private volatile boolean closed; // also read by the task completion listener's thread
     private InternalRow pending;
 
     SliceRows(
@@ -338,6 +339,7 @@ public final class IdxReader {
       String path = slicing.imagesPath();
       long extra = skipUpTo(images, path, Long.MAX_VALUE);
       close();
+      ParkedStreams.closeAll(slicing.read());
       if (extra > 0) {
         throw lengthError(path, slicing.count(), size, slicing.count() * size + extra);
       }
@@ -360,12 +362,17 @@ public final class IdxReader {
    * Gzip streams that a finished slice left where the next slice starts, kept in the JVM for a
    * later task of the same read to resume instead of decompressing the file from its first byte.
    * With {@code n} slices, reading each from the start decompresses the file about {@code n/2}
-   * times; resuming, about as many times as the JVM runs tasks at once. At most {@link
-   * #MAX_PARKED} streams are kept; the oldest is closed to make room, so a read that stops early
-   * (a cancelled job) leaves only a few open.
+   * times; resuming, about as many times as the JVM runs tasks at once.
+   *
+   * <p>The slice that ends the file closes the streams its read has parked by then: slices start
+   * in order, so no slice of that read is left to take them (a retried one opens the file anew).
+   * A stream parked later (by a slice that ends after the last one), or by a read that stops
+   * early (a cancelled job), stays parked: at most {@link #MAX_PARKED} are kept in all, and the
+   * oldest is closed to make room.
    */
   private static final class ParkedStreams {
-    private static final int MAX_PARKED = 8;
+    private static final int MAX_PARKED =
+        Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
     private static final List<Parked> PARKED = new ArrayList<>();
 
     record Parked(String read, long position, InputStream stream) {}
@@ -385,6 +392,21 @@ public final class IdxReader {
         PARKED.remove(nearest);
         return nearest;
       }
+    }
+
+    /** Closes the streams {@code read} has parked. */
+    static void closeAll(String read) {
+      List<Parked> closing = new ArrayList<>();
+      synchronized (PARKED) {
+        for (Iterator<Parked> it = PARKED.iterator(); it.hasNext(); ) {
+          Parked parked = it.next();
+          if (parked.read().equals(read)) {
+            closing.add(parked);
+            it.remove();
+          }
+        }
+      }
+      closing.forEach(parked -> closeQuietly(parked.stream()));
     }
 
     static void park(String read, long position, InputStream stream) {

@@ -97,17 +97,43 @@ def partition_rows(frame, index):
     return frame.sparkSession.sparkContext.runJob(frame.rdd, list, [index])
 
 
-def test_a_gzip_slice_resumes_where_the_slice_before_it_stopped(spark, tmp_path):
+def test_a_gzip_slice_resumes_a_stream_parked_before_it_and_checks_the_files_end(spark, tmp_path):
     images, labels = tiny_digits(9, side=3)
     images_path, _ = write_idx_pair(tmp_path, "train", images, labels)
     frame = read_digits(spark, str(tmp_path), partitions=3).train.frame
 
-    first = partition_rows(frame, 0)
-    images_path.unlink()  # slice 1 can now only resume the stream slice 0 stopped with
-    second = partition_rows(frame, 1)
+    partition_rows(frame, 0)
+    images_path.unlink()  # slice 2 can now only resume the stream slice 0 stopped with
+    last = partition_rows(frame, 2)
 
-    assert [row.image_id for row in first + second] == [f"train:{i}" for i in range(6)]
-    assert [row.pixels for row in second] == [image.ravel().tolist() for image in images[3:6]]
+    assert [row.image_id for row in last] == [f"train:{i}" for i in range(6, 9)]
+    assert [row.pixels for row in last] == [image.ravel().tolist() for image in images[6:]]
+
+
+def test_a_resumed_gzip_slice_refuses_a_file_longer_than_its_header_says(spark, tmp_path):
+    images, labels = tiny_digits(9, side=3)
+    images_path, _ = write_idx_pair(tmp_path, "train", images, labels)
+    write_idx_bytes(images_path, idx_bytes(images_path, True) + bytes(3), True)
+    frame = read_digits(spark, str(tmp_path), partitions=3).train.frame
+
+    partition_rows(frame, 0)
+    images_path.unlink()
+
+    with pytest.raises(Exception, match=re.escape(f"{images_path}: longer than its header says")):
+        partition_rows(frame, 2)
+
+
+def test_the_slice_that_ends_a_gzip_file_closes_the_streams_its_read_parked(spark, tmp_path):
+    images, labels = tiny_digits(9, side=3)
+    images_path, _ = write_idx_pair(tmp_path, "train", images, labels)
+    frame = read_digits(spark, str(tmp_path), partitions=3).train.frame
+    partition_rows(frame, 0)
+    partition_rows(frame, 0)  # two streams parked where slice 1 starts
+    partition_rows(frame, 2)  # resumes one and closes the other
+    images_path.unlink()
+
+    with pytest.raises(Exception, match=re.escape(f"File file:{images_path} does not exist")):
+        partition_rows(frame, 1)
 
 
 def test_a_rewritten_gzip_file_is_read_anew_not_resumed_from_an_earlier_read(spark, tmp_path):
