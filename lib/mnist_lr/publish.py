@@ -21,6 +21,7 @@ import psutil
 from pyspark.sql import DataFrame
 
 from mnist_lr.errors import OutputError
+from mnist_lr.session import end_running_tasks
 from mnist_lr.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -145,10 +146,12 @@ class Publisher:
 
     @contextmanager
     def discarding_on_failure(self) -> Iterator["Publisher"]:
-        """Removes the staging directory when the block fails, whatever the failure."""
+        """Removes the staging directory when the block fails, whatever the failure, once
+        the session's tasks have ended (a failed job's other tasks may still be writing)."""
         try:
             yield self
         except BaseException:
+            end_running_tasks(self.storage.spark)
             self.discard()
             raise
 

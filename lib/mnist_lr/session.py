@@ -1,8 +1,10 @@
 """The Spark session of a job: master and settings come from spark-submit, not from code."""
 
 import contextlib
+import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -12,6 +14,8 @@ from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
 from mnist_lr.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 # Set by a Ctrl-C: whatever error follows it (the JVM, which gets the signal too, may close the
 # connection first) is reported as the interruption.
@@ -55,6 +59,39 @@ def _interrupt(spark: SparkSession) -> Callable[[int, FrameType | None], None]:
         raise KeyboardInterrupt
 
     return handler
+
+
+def end_running_tasks(spark: SparkSession, timeout_s: float = 60.0) -> None:
+    """Cancels the session's jobs and waits, at most ``timeout_s``, until none of its tasks
+    runs.
+
+    A failed task fails its job at once, but the job's other tasks run on until they end or
+    notice they were killed (a Python worker's, seconds later). Until then they may write into
+    a staging directory, and a Spark that stops under them logs their failures with stack
+    traces. Waiting here lets a failed job remove what it wrote, and stop, after them.
+    """
+    with contextlib.suppress(Exception):  # the JVM may be gone (a Ctrl-C stops it too)
+        spark.sparkContext.cancelAllJobs()
+        deadline = time.monotonic() + timeout_s
+        while running := running_tasks(spark):
+            if time.monotonic() > deadline:
+                log.warning(
+                    "%d Spark tasks still run after %g s; not waiting for them",
+                    running,
+                    timeout_s,
+                )
+                return
+            time.sleep(0.05)
+
+
+def running_tasks(spark: SparkSession) -> int:
+    """How many tasks of the session run now, as its task scheduler counts them: the killed
+    tasks of a failed job too, which Spark's public status tracker no longer shows."""
+    counts = spark.sparkContext._jsc.sc().taskScheduler().runningTasksByExecutors().valuesIterator()
+    total = 0
+    while counts.hasNext():
+        total += counts.next()
+    return total
 
 
 def require_local_jars(jars: str) -> None:

@@ -35,6 +35,7 @@ class Storage:
     """Hadoop FileSystem access for one Spark session."""
 
     def __init__(self, spark: SparkSession):
+        self.spark = spark
         self._jvm = spark.sparkContext._jvm
         self._conf = spark.sparkContext._jsc.hadoopConfiguration()
 

@@ -1,13 +1,19 @@
 import json
+import logging
 import socket
 import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
 
 import psutil
 import pytest
+from pyspark.sql import functions as F
 
 from mnist_lr import publish
 from mnist_lr.errors import OutputError
 from mnist_lr.publish import Publisher
+from mnist_lr.session import end_running_tasks, running_tasks
 from mnist_lr.storage import Storage
 
 
@@ -278,3 +284,55 @@ def test_without_linuxs_proc_the_host_name_alone_tells_a_live_owner_from_a_gone_
     alive = {"host": socket.gethostname(), "pid_space": "", "pid": me.pid}
     assert publish._process_alive({**alive, "started": me.create_time()}) is True
     assert publish._process_alive({**alive, "started": 1.0}) is False
+
+
+def failing_job_with_a_late_writer(spark, late_file: Path, witness: Path):
+    """A job of two tasks: one fails at once, which fails the job; the other, three seconds
+    later, writes ``late_file`` and then the time it did so to ``witness``."""
+
+    @F.udf("long")
+    def fail_or_write_late(task):
+        if task == 0:
+            raise ValueError("the failing task")
+        time.sleep(3)
+        late_file.parent.mkdir(parents=True, exist_ok=True)
+        late_file.write_text("written after the job failed")
+        witness.write_text(repr(time.time()))
+        return task
+
+    return spark.range(0, 2, 1, 2).select(fail_or_write_late("id"))
+
+
+def wait_until_no_task_runs(spark):
+    deadline = time.monotonic() + 60
+    while running_tasks(spark) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_a_failed_run_is_discarded_after_its_jobs_other_tasks_end(spark, tmp_path):
+    publisher = Publisher(Storage(spark), str(tmp_path / "out"), "r1", False)
+    staging = Path(urlparse(publisher.staging_path).path)
+    job = failing_job_with_a_late_writer(spark, staging / "late", tmp_path / "witness")
+
+    with pytest.raises(Exception, match="the failing task"), publisher.discarding_on_failure():
+        try:
+            job.collect()
+        finally:
+            failed_at = time.time()
+    wait_until_no_task_runs(spark)
+
+    assert float((tmp_path / "witness").read_text()) > failed_at  # written after the failure
+    assert not any(path.is_file() for path in (tmp_path / "out").rglob("*"))
+
+
+def test_waiting_for_a_failed_jobs_tasks_is_bounded(spark, tmp_path, caplog):
+    job = failing_job_with_a_late_writer(spark, tmp_path / "late", tmp_path / "witness")
+    with pytest.raises(Exception, match="the failing task"):
+        job.collect()
+
+    with caplog.at_level(logging.WARNING, logger="mnist_lr.session"):
+        end_running_tasks(spark, timeout_s=0.5)
+    assert "1 Spark tasks still run after 0.5 s; not waiting for them" in caplog.text
+    assert not (tmp_path / "witness").exists()
+    wait_until_no_task_runs(spark)
+    assert (tmp_path / "witness").exists()
