@@ -151,8 +151,10 @@ class Publisher:
         try:
             yield self
         except BaseException:
-            end_running_tasks(self.storage.spark)
-            self.discard()
+            try:
+                end_running_tasks(self.storage.spark)
+            finally:  # also when a second Ctrl-C cuts the wait short
+                self.discard()
             raise
 
     def refuse_if_published(self) -> None:

@@ -65,23 +65,26 @@ def end_running_tasks(spark: SparkSession, timeout_s: float = 60.0) -> None:
     """Cancels the session's jobs and waits, at most ``timeout_s``, until none of its tasks
     runs.
 
-    A failed task fails its job at once, but the job's other tasks run on until they end or
-    notice they were killed (a Python worker's, seconds later). Until then they may write into
-    a staging directory, and a Spark that stops under them logs their failures with stack
-    traces. Waiting here lets a failed job remove what it wrote, and stop, after them.
+    A task that fails for good (at its first failure in local mode, its fourth on a cluster by
+    default) fails its job, but the job's other tasks run on until they end or notice they were
+    killed (a Python worker's, seconds later). Until then they may write into a staging
+    directory, and a Spark that stops under them logs their failures with stack traces. Waiting
+    here lets a failed job remove what it wrote, and stop, after them.
     """
-    with contextlib.suppress(Exception):  # the JVM may be gone (a Ctrl-C stops it too)
+    try:
         spark.sparkContext.cancelAllJobs()
         deadline = time.monotonic() + timeout_s
         while running := running_tasks(spark):
             if time.monotonic() > deadline:
                 log.warning(
-                    "%d Spark tasks still run after %g s; not waiting for them",
+                    "%d Spark task(s) still running after %g s; not waiting for them",
                     running,
                     timeout_s,
                 )
                 return
             time.sleep(0.05)
+    except Exception as error:  # noqa: BLE001 - the JVM may be gone (a Ctrl-C stops it too)
+        log.debug("not waiting for Spark's tasks: %s", error)
 
 
 def running_tasks(spark: SparkSession) -> int:
