@@ -3,7 +3,6 @@ a failed job's tasks."""
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -73,7 +72,7 @@ def test_a_failed_jobs_python_worker_killed_while_the_job_waits_is_not_logged(tm
     is filtered out like Spark's other copies of the failure (conf/log4j2.properties)."""
     marker = tmp_path / "marker"
     result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(KILLED_WORKER_SCRIPT), str(marker)],
+        [sys.executable, "-c", KILLED_WORKER_SCRIPT, str(marker)],
         cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,
